@@ -1,0 +1,87 @@
+//! Decoding a UserSig without the key, for diagnostics.
+
+use crate::codec;
+use crate::error::{Error, Malformed};
+use crate::privmap::{PrivateMapKey, PrivateMapKeyError};
+
+/// A UserSig decoded **without** checking its MAC.
+///
+/// Nothing here is authenticated: use it to find out why a login fails
+/// (wrong app id, wrong UserID, expired), never to decide whether to trust
+/// a sig. For that, use [`crate::Verifier`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Inspection {
+    /// `TLS.ver`.
+    pub version: String,
+    /// `TLS.identifier`.
+    pub identifier: String,
+    /// `TLS.sdkappid`.
+    pub sdkappid: u64,
+    /// `TLS.time`, unix seconds.
+    pub issued_at: u64,
+    /// `TLS.expire`, seconds.
+    pub expire: u64,
+    /// `issued_at + expire`, or `None` when that overflows.
+    pub expires_at: Option<u64>,
+    /// The decoded `TLS.userbuf`, if present.
+    pub userbuf: Option<Vec<u8>>,
+    /// The userbuf read as a PrivateMapKey, when there is a userbuf.
+    pub private_map_key: Option<Result<PrivateMapKey, PrivateMapKeyError>>,
+    /// `TLS.sig` as found (standard base64 of the MAC).
+    pub sig: String,
+    /// The zlib header bytes, which tell the compression level used.
+    pub zlib_header: [u8; 2],
+    /// The inflated JSON document.
+    pub json: String,
+}
+
+impl Inspection {
+    /// Whether the sig is expired at `now` by Tencent's rule (`now > time + expire`).
+    pub fn is_expired_at(&self, now: u64) -> bool {
+        self.expires_at.is_none_or(|e| now > e)
+    }
+
+    /// A name for the compression level in the zlib header.
+    pub fn compression(&self) -> &'static str {
+        match self.zlib_header.get(1).map(|b| b >> 6) {
+            Some(0) => "fastest or stored (level 0-1)",
+            Some(1) => "fast (level 2-5)",
+            Some(2) => "default (level 6)",
+            _ => "best (level 7-9)",
+        }
+    }
+}
+
+/// Decodes a UserSig without the key.
+///
+/// # Errors
+/// [`Error::Malformed`] when it cannot be decoded.
+pub fn inspect(sig: impl AsRef<[u8]>) -> Result<Inspection, Error> {
+    let zlib = codec::decode_outer(sig.as_ref())?;
+    let json = codec::inflate(&zlib)?;
+    let doc = crate::doc::parse(&json)?;
+    let userbuf = match &doc.userbuf {
+        Some(b) => Some(codec::b64_field(b).ok_or(Malformed::UserBufEncoding)?),
+        None => None,
+    };
+    let private_map_key = userbuf.as_deref().map(PrivateMapKey::decode);
+    let mut zlib_header = [0u8; 2];
+    if let Some(h) = zlib.get(..2) {
+        zlib_header.copy_from_slice(h);
+    }
+    Ok(Inspection {
+        version: doc.ver,
+        identifier: doc.identifier,
+        sdkappid: doc.sdkappid,
+        issued_at: doc.time,
+        expire: doc.expire,
+        expires_at: doc.time.checked_add(doc.expire),
+        userbuf,
+        private_map_key,
+        sig: doc.sig,
+        zlib_header,
+        // `doc::parse` accepted it, so it is UTF-8.
+        json: String::from_utf8_lossy(&json).into_owned(),
+    })
+}
