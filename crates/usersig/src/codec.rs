@@ -136,14 +136,14 @@ fn write_json_str(out: &mut Vec<u8>, s: &str) {
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
-            0x00..=0x1f => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 0xf)],
-            ]),
+            0x00..=0x1f => {
+                out.extend_from_slice(b"\\u00");
+                out.extend(
+                    [b >> 4, b & 0xf]
+                        .iter()
+                        .filter_map(|&n| HEX.get(usize::from(n))),
+                );
+            }
             _ => out.push(b),
         }
     }

@@ -284,9 +284,10 @@ mod tests {
         let v3 = OK.replace("2.0", "3.0");
         assert_eq!(parse(v3.as_bytes()), Err(Malformed::UnsupportedVersion));
         let deep = format!(
-            "{}{}",
+            "{},\"x\":{}1{}}}",
             OK.trim_end_matches('}'),
-            format!(",\"x\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000))
+            "[".repeat(100_000),
+            "]".repeat(100_000)
         );
         // Unknown fields are skipped iteratively: deep nesting costs no stack.
         assert!(parse(deep.as_bytes()).is_ok());

@@ -202,7 +202,9 @@ impl Signer {
             .checked_add(expire)
             .ok_or(InvalidArgument::TimeOverflow)?;
         // The format keeps 32 bits of the absolute expiry (SPEC 1.4).
-        let truncated = (expires_at & u64::from(u32::MAX)) as u32;
+        let truncated = expires_at.to_be_bytes();
+        let truncated =
+            u32::from_be_bytes([truncated[4], truncated[5], truncated[6], truncated[7]]);
         let buf = PrivateMapKey::encode(identifier, self.sdkappid, room, truncated, privileges);
         self.issue(identifier, expire, now, Some(&buf))
     }

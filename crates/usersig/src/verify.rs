@@ -290,7 +290,7 @@ impl Verifier {
         if let Some(t) = &ticket {
             // The ticket keeps 32 bits of its expiry; compare while `now` fits them.
             let inner = u64::from(t.expires_at);
-            if now <= u64::from(u32::MAX) && now > inner.saturating_add(self.leeway) {
+            if u32::try_from(now).is_ok() && now > inner.saturating_add(self.leeway) {
                 return Err(Error::Expired {
                     expired_at: inner,
                     now,
