@@ -9,6 +9,11 @@
     )
 )]
 
+/// The repository README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct RepositoryReadme;
+
 mod codec;
 mod doc;
 mod error;

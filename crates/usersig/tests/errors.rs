@@ -495,3 +495,36 @@ fn the_key_is_never_printed() {
     }
     assert_eq!(format!("{k:?}"), "SecretKey([redacted])");
 }
+
+/// What the official Go library (>= 1.4) makes for zero-valued fields: the
+/// field is dropped from the JSON (omitempty) but still signed.
+#[test]
+fn go_omitempty_sigs_fail_precisely() {
+    let go_style = |id: &str, expire: u64, userbuf: Option<&str>, drop: &str| {
+        let sig = tls_sig(KEY, id, u64::from(APP), T, expire, userbuf);
+        let mut doc = serde_json::json!({
+            "TLS.ver": "2.0", "TLS.identifier": id, "TLS.sdkappid": APP,
+            "TLS.expire": expire, "TLS.time": T, "TLS.sig": sig,
+        });
+        doc.as_object_mut().unwrap().remove(drop);
+        wrap(format!("{doc}\n").as_bytes(), 0)
+    };
+    assert_eq!(
+        verifier().verify_at("u", go_style("u", 0, None, "TLS.expire"), T),
+        Err(Malformed::MissingField("TLS.expire").into())
+    );
+    assert_eq!(
+        verifier().verify_at("", go_style("", 100, None, "TLS.identifier"), T),
+        Err(Malformed::MissingField("TLS.identifier").into())
+    );
+    // Empty userbuf: signed as `TLS.userbuf:\n`, absent from the JSON.
+    let sig = go_style("u", 100, Some(""), "TLS.userbuf");
+    assert_eq!(
+        verifier().verify_at("u", &sig, T),
+        Err(Error::SignatureMismatch)
+    );
+    assert_eq!(
+        verifier().verify_with_userbuf_at("u", &sig, b"", T),
+        Err(Error::SignatureMismatch)
+    );
+}

@@ -1,0 +1,340 @@
+//! The `usersig` command: issue, verify and inspect Tencent Cloud IM / TRTC UserSigs.
+// A command-line program prints by design.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod output;
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use usersig::{Compression, Privileges, Room, SecretKey, Signer, Verifier};
+use zeroize::Zeroizing;
+
+/// Issue, verify and inspect Tencent Cloud IM / TRTC UserSigs.
+///
+/// The secret key comes from --key-file FILE or the USERSIG_KEY environment
+/// variable; --key KEY is for quick trials only (other users of the machine
+/// can see it in the process list). --key-file and --key win over USERSIG_KEY.
+///
+/// Exit status: 0 ok, 1 verification failed, 2 usage or input error.
+#[derive(Parser, Debug)]
+#[command(name = "usersig", version, about, long_about)]
+struct Cli {
+    /// Print JSON instead of text (for scripts).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Issue a login UserSig and print it.
+    Sign {
+        #[command(flatten)]
+        app: AppArgs,
+        /// Lifetime in seconds (1 to 50 years' worth).
+        #[arg(long, default_value_t = usersig::DEFAULT_EXPIRE)]
+        expire: u64,
+        /// Issue time, unix seconds (default: now).
+        #[arg(long)]
+        now: Option<u64>,
+        /// Embed this userbuf (hex bytes).
+        #[arg(long, value_name = "HEX", value_parser = parse_hex)]
+        userbuf_hex: Option<Bytes>,
+        /// zlib compression of the document.
+        #[arg(long, value_enum, default_value_t = CompressionArg::Default)]
+        compression: CompressionArg,
+        /// The UserID to issue the sig for.
+        identifier: String,
+    },
+    /// Verify a UserSig; exit 0 and print its claims, or exit 1 and print why it failed.
+    Verify {
+        #[command(flatten)]
+        app: AppArgs,
+        /// Check at this time, unix seconds (default: now).
+        #[arg(long)]
+        now: Option<u64>,
+        /// Require exactly this userbuf (hex bytes).
+        #[arg(long, value_name = "HEX", value_parser = parse_hex, conflicts_with_all = ["room_id", "room_str"])]
+        userbuf_hex: Option<Bytes>,
+        /// Verify as a PrivateMapKey for this numeric room.
+        #[arg(long, conflicts_with = "room_str")]
+        room_id: Option<u32>,
+        /// Verify as a PrivateMapKey for this string room.
+        #[arg(long)]
+        room_str: Option<String>,
+        /// Accept sigs up to this many seconds past their expiry.
+        #[arg(long, default_value_t = 0)]
+        leeway: u64,
+        /// Refuse sigs issued more than this many seconds in the future.
+        #[arg(long)]
+        max_future: Option<u64>,
+        /// The UserID the sig must be for.
+        identifier: String,
+        /// The UserSig, or - to read it from standard input.
+        sig: String,
+    },
+    /// Decode a UserSig without the key (for diagnosing a failing login).
+    Inspect {
+        /// Report expiry relative to this time, unix seconds (default: now).
+        #[arg(long)]
+        now: Option<u64>,
+        /// The UserSig, or - to read it from standard input.
+        sig: String,
+    },
+    /// Issue a PrivateMapKey: a TRTC room permission ticket.
+    Privmap {
+        #[command(flatten)]
+        app: AppArgs,
+        /// Lifetime in seconds.
+        #[arg(long)]
+        expire: u64,
+        /// Numeric room id (1 to 4294967294).
+        #[arg(
+            long,
+            required_unless_present = "room_str",
+            conflicts_with = "room_str"
+        )]
+        room_id: Option<u32>,
+        /// String room id (1 to 64 letters, digits, space and !#$%&()+-:;<=.>?@[]^_{}|~,).
+        #[arg(long)]
+        room_str: Option<String>,
+        /// Privilege map: 1 create, 2 enter, 4 send audio, 8 receive audio, 16 send
+        /// video, 32 receive video, 64 send sub-stream, 128 receive sub-stream.
+        #[arg(long, default_value_t = 255)]
+        privileges: u32,
+        /// Issue time, unix seconds (default: now).
+        #[arg(long)]
+        now: Option<u64>,
+        /// zlib compression of the document.
+        #[arg(long, value_enum, default_value_t = CompressionArg::Default)]
+        compression: CompressionArg,
+        /// The UserID to issue the ticket for.
+        identifier: String,
+    },
+}
+
+/// The app and its key.
+#[derive(Args, Debug)]
+struct AppArgs {
+    /// The SDKAppID.
+    #[arg(long)]
+    sdkappid: u32,
+    /// Read the secret key from this file (surrounding whitespace is ignored).
+    #[arg(long, value_name = "FILE", conflicts_with = "key")]
+    key_file: Option<PathBuf>,
+    /// The secret key itself: visible to other users of this machine, for quick trials only.
+    #[arg(long, hide_env_values = true)]
+    key: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum CompressionArg {
+    /// zlib level 6, the shortest sigs (as the official Python, PHP, Node libraries).
+    Default,
+    /// zlib level 1 (as the official C++ library).
+    Fast,
+    /// Stored blocks, the fastest (as the official Go library).
+    Stored,
+}
+
+impl From<CompressionArg> for Compression {
+    fn from(c: CompressionArg) -> Self {
+        match c {
+            CompressionArg::Default => Compression::Default,
+            CompressionArg::Fast => Compression::Fast,
+            CompressionArg::Stored => Compression::Stored,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Bytes(Vec<u8>);
+
+fn parse_hex(s: &str) -> Result<Bytes, String> {
+    let s = s.trim();
+    if s.len() % 2 != 0 {
+        return Err("odd number of hex digits".into());
+    }
+    let digits: Option<Vec<u8>> = s
+        .as_bytes()
+        .chunks(2)
+        .map(|p| {
+            let p = std::str::from_utf8(p).ok()?;
+            u8::from_str_radix(p, 16).ok()
+        })
+        .collect();
+    digits
+        .map(Bytes)
+        .ok_or_else(|| "not hexadecimal".to_owned())
+}
+
+/// What went wrong, and so how the process exits.
+enum Failure {
+    /// The sig did not verify: exit 1.
+    Rejected(usersig::Error),
+    /// Bad usage or input: exit 2.
+    Input(String),
+}
+
+impl From<usersig::Error> for Failure {
+    fn from(e: usersig::Error) -> Self {
+        Failure::Input(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Rejected(e)) => {
+            output::rejected(&e, cli.json);
+            ExitCode::from(1)
+        }
+        Err(Failure::Input(msg)) => {
+            eprintln!("usersig: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Sign {
+            app,
+            expire,
+            now,
+            userbuf_hex,
+            compression,
+            identifier,
+        } => {
+            let signer =
+                Signer::new(app.sdkappid, &load_key(app)?)?.with_compression((*compression).into());
+            let now = now.unwrap_or_else(usersig::unix_now);
+            let sig = match userbuf_hex {
+                Some(b) => signer.sign_with_userbuf_at(identifier, *expire, &b.0, now)?,
+                None => signer.sign_at(identifier, *expire, now)?,
+            };
+            output::issued(&sig, identifier, app.sdkappid, now, *expire, cli.json);
+            Ok(())
+        }
+        Command::Privmap {
+            app,
+            expire,
+            room_id,
+            room_str,
+            privileges,
+            now,
+            compression,
+            identifier,
+        } => {
+            let room = room(*room_id, room_str.as_deref())
+                .ok_or_else(|| Failure::Input("give --room-id or --room-str".into()))?;
+            let privileges = Privileges::from_map(*privileges).map_err(usersig::Error::from)?;
+            let signer =
+                Signer::new(app.sdkappid, &load_key(app)?)?.with_compression((*compression).into());
+            let now = now.unwrap_or_else(usersig::unix_now);
+            let sig =
+                signer.sign_private_map_key_at(identifier, *expire, &room, privileges, now)?;
+            output::issued(&sig, identifier, app.sdkappid, now, *expire, cli.json);
+            Ok(())
+        }
+        Command::Verify {
+            app,
+            now,
+            userbuf_hex,
+            room_id,
+            room_str,
+            leeway,
+            max_future,
+            identifier,
+            sig,
+        } => {
+            let mut verifier = Verifier::new(app.sdkappid, &load_key(app)?)?.with_leeway(*leeway);
+            if let Some(m) = max_future {
+                verifier = verifier.with_max_future(*m);
+            }
+            let sig = read_sig(sig)?;
+            let now = now.unwrap_or_else(usersig::unix_now);
+            match (room(*room_id, room_str.as_deref()), userbuf_hex) {
+                (Some(room), _) => {
+                    let p = verifier
+                        .verify_private_map_key_at(identifier, &room, &sig, now)
+                        .map_err(Failure::Rejected)?;
+                    output::verified(&p.claims, Some(&p), now, cli.json);
+                }
+                (None, Some(b)) => {
+                    let c = verifier
+                        .verify_with_userbuf_at(identifier, &sig, &b.0, now)
+                        .map_err(Failure::Rejected)?;
+                    output::verified(&c, None, now, cli.json);
+                }
+                (None, None) => {
+                    let c = verifier
+                        .verify_at(identifier, &sig, now)
+                        .map_err(Failure::Rejected)?;
+                    output::verified(&c, None, now, cli.json);
+                }
+            }
+            Ok(())
+        }
+        Command::Inspect { now, sig } => {
+            let sig = read_sig(sig)?;
+            let i = usersig::inspect(&sig)?;
+            output::inspection(&i, now.unwrap_or_else(usersig::unix_now), cli.json);
+            Ok(())
+        }
+    }
+}
+
+fn room(id: Option<u32>, s: Option<&str>) -> Option<Room> {
+    id.map(Room::Id)
+        .or_else(|| s.map(|s| Room::Str(s.to_owned())))
+}
+
+/// The key from --key-file, else --key, else USERSIG_KEY: what is named on the command line wins.
+fn load_key(app: &AppArgs) -> Result<SecretKey, Failure> {
+    if let Some(path) = &app.key_file {
+        let raw = Zeroizing::new(std::fs::read(path).map_err(|e| {
+            Failure::Input(format!("cannot read key file {}: {e}", path.display()))
+        })?);
+        let trimmed = raw.trim_ascii();
+        if trimmed.is_empty() {
+            return Err(Failure::Input(format!(
+                "key file {} is empty",
+                path.display()
+            )));
+        }
+        return Ok(SecretKey::new(trimmed)?);
+    }
+    if let Some(k) = &app.key {
+        return Ok(SecretKey::new(k)?);
+    }
+    if let Some(key) = std::env::var_os("USERSIG_KEY") {
+        let key = Zeroizing::new(key.into_encoded_bytes());
+        if key.is_empty() {
+            return Err(Failure::Input("USERSIG_KEY is set but empty".into()));
+        }
+        return Ok(SecretKey::new(&*key)?);
+    }
+    Err(Failure::Input(
+        "no secret key: use --key-file FILE, the USERSIG_KEY environment variable, or --key KEY"
+            .into(),
+    ))
+}
+
+/// The sig argument, or standard input for `-`; surrounding whitespace is ignored.
+fn read_sig(arg: &str) -> Result<String, Failure> {
+    if arg != "-" {
+        return Ok(arg.trim().to_owned());
+    }
+    let mut s = String::new();
+    std::io::stdin()
+        .take(u64::try_from(usersig::MAX_SIG_LEN).unwrap_or(u64::MAX) + 2)
+        .read_to_string(&mut s)
+        .map_err(|e| Failure::Input(format!("cannot read the UserSig from standard input: {e}")))?;
+    Ok(s.trim().to_owned())
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints, the Rust test suites with doctests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test (unit, integration, property, doc)"
+cargo test --workspace --locked
