@@ -6,21 +6,48 @@
 //! ignored, nesting depth is bounded by `serde_json`'s recursion limit.
 
 use core::fmt;
+use std::borrow::Cow;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::error::Malformed;
 
 /// The fields of a decoded UserSig, before any check but their types.
+/// Strings are borrowed from the document unless they had escapes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct RawDoc {
-    pub(crate) ver: String,
-    pub(crate) identifier: String,
+pub(crate) struct RawDoc<'a> {
+    pub(crate) ver: Cow<'a, str>,
+    pub(crate) identifier: Cow<'a, str>,
     pub(crate) sdkappid: u64,
     pub(crate) expire: u64,
     pub(crate) time: u64,
-    pub(crate) userbuf: Option<String>,
-    pub(crate) sig: String,
+    pub(crate) userbuf: Option<Cow<'a, str>>,
+    pub(crate) sig: Cow<'a, str>,
+}
+
+/// A JSON string, borrowed when it has no escapes.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -93,19 +120,19 @@ struct Ctx {
 struct DocSeed<'a>(&'a mut Ctx);
 
 #[derive(Default)]
-struct Partial {
-    ver: Option<String>,
-    identifier: Option<String>,
+struct Partial<'de> {
+    ver: Option<Text<'de>>,
+    identifier: Option<Text<'de>>,
     sdkappid: Option<u64>,
     expire: Option<u64>,
     time: Option<u64>,
-    userbuf: Option<String>,
-    sig: Option<String>,
+    userbuf: Option<Text<'de>>,
+    sig: Option<Text<'de>>,
 }
 
 impl<'de> DeserializeSeed<'de> for DocSeed<'_> {
-    type Value = Partial;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Partial, D::Error> {
+    type Value = Partial<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Partial<'de>, D::Error> {
         d.deserialize_map(self)
     }
 }
@@ -127,11 +154,11 @@ fn put<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(
 }
 
 impl<'de> Visitor<'de> for DocSeed<'_> {
-    type Value = Partial;
+    type Value = Partial<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a UserSig JSON object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Partial, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Partial<'de>, A::Error> {
         let ctx = self.0;
         ctx.saw_object = true;
         let mut p = Partial::default();
@@ -154,7 +181,15 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
 }
 
 /// Parses the inflated document.
-pub(crate) fn parse(json: &[u8]) -> Result<RawDoc, Malformed> {
+pub(crate) fn parse(json: &[u8]) -> Result<RawDoc<'_>, Malformed> {
+    match fast::parse(json) {
+        Some(doc) => Ok(doc),
+        None => parse_general(json),
+    }
+}
+
+/// Parses the inflated document with `serde_json`: any valid JSON, every error typed.
+pub(crate) fn parse_general(json: &[u8]) -> Result<RawDoc<'_>, Malformed> {
     let mut ctx = Ctx::default();
     let mut de = serde_json::Deserializer::from_slice(json);
     let parsed = DocSeed(&mut ctx)
@@ -185,7 +220,7 @@ pub(crate) fn parse(json: &[u8]) -> Result<RawDoc, Malformed> {
             });
         }
     };
-    let ver = p.ver.ok_or(Malformed::MissingField("TLS.ver"))?;
+    let ver = p.ver.ok_or(Malformed::MissingField("TLS.ver"))?.0;
     if ver != "2.0" {
         return Err(Malformed::UnsupportedVersion);
     }
@@ -193,13 +228,122 @@ pub(crate) fn parse(json: &[u8]) -> Result<RawDoc, Malformed> {
         ver,
         identifier: p
             .identifier
-            .ok_or(Malformed::MissingField("TLS.identifier"))?,
+            .ok_or(Malformed::MissingField("TLS.identifier"))?
+            .0,
         sdkappid: p.sdkappid.ok_or(Malformed::MissingField("TLS.sdkappid"))?,
         expire: p.expire.ok_or(Malformed::MissingField("TLS.expire"))?,
         time: p.time.ok_or(Malformed::MissingField("TLS.time"))?,
-        userbuf: p.userbuf,
-        sig: p.sig.ok_or(Malformed::MissingField("TLS.sig"))?,
+        userbuf: p.userbuf.map(|t| t.0),
+        sig: p.sig.ok_or(Malformed::MissingField("TLS.sig"))?.0,
     })
+}
+
+/// A reader for the documents every official library writes: one flat
+/// object of the seven known fields, strings without escapes, unsigned
+/// integers. Whatever it does not recognise (escapes, unknown fields, nesting,
+/// duplicates, any error) it leaves to [`parse_general`] by answering `None`,
+/// so it can only ever agree with it; the fuzz target `json_fast_path` checks
+/// exactly that.
+mod fast {
+    use std::borrow::Cow;
+
+    use super::RawDoc;
+
+    struct Cursor<'a> {
+        s: &'a [u8],
+        i: usize,
+    }
+
+    impl<'a> Cursor<'a> {
+        fn ws(&mut self) {
+            while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
+                self.i += 1;
+            }
+        }
+        fn eat(&mut self, b: u8) -> Option<()> {
+            self.ws();
+            (self.s.get(self.i) == Some(&b)).then(|| self.i += 1)
+        }
+        /// A string with no escapes and no control characters.
+        fn string(&mut self) -> Option<&'a str> {
+            self.eat(b'"')?;
+            let start = self.i;
+            let len = self.s.get(start..)?.iter().position(|&b| b == b'"')?;
+            let raw = self.s.get(start..start + len)?;
+            if raw.iter().any(|&b| b == b'\\' || b < 0x20) {
+                return None;
+            }
+            self.i = start + len + 1;
+            core::str::from_utf8(raw).ok()
+        }
+        /// An unsigned integer in canonical form that fits in 64 bits.
+        fn integer(&mut self) -> Option<u64> {
+            self.ws();
+            let digits = self
+                .s
+                .get(self.i..)?
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let raw = self.s.get(self.i..self.i + digits)?;
+            if digits == 0 || (digits > 1 && raw.first() == Some(&b'0')) {
+                return None;
+            }
+            if let Some(b'.' | b'e' | b'E') = self.s.get(self.i + digits) {
+                return None;
+            }
+            self.i += digits;
+            raw.iter().try_fold(0u64, |n, &d| {
+                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            })
+        }
+    }
+
+    fn set<T>(slot: &mut Option<T>, v: Option<T>) -> Option<()> {
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(v?);
+        Some(())
+    }
+
+    pub(super) fn parse(json: &[u8]) -> Option<RawDoc<'_>> {
+        let mut c = Cursor { s: json, i: 0 };
+        let (mut ver, mut id, mut app, mut exp, mut time, mut ub, mut sig) =
+            (None, None, None, None, None, None, None);
+        c.eat(b'{')?;
+        loop {
+            let key = c.string()?;
+            c.eat(b':')?;
+            match key {
+                "TLS.ver" => set(&mut ver, c.string())?,
+                "TLS.identifier" => set(&mut id, c.string())?,
+                "TLS.sdkappid" => set(&mut app, c.integer())?,
+                "TLS.expire" => set(&mut exp, c.integer())?,
+                "TLS.time" => set(&mut time, c.integer())?,
+                "TLS.userbuf" => set(&mut ub, c.string())?,
+                "TLS.sig" => set(&mut sig, c.string())?,
+                _ => return None,
+            }
+            if c.eat(b',').is_none() {
+                c.eat(b'}')?;
+                break;
+            }
+        }
+        c.ws();
+        if c.i != json.len() || ver != Some("2.0") {
+            return None;
+        }
+        Some(RawDoc {
+            ver: Cow::Borrowed(ver?),
+            identifier: Cow::Borrowed(id?),
+            sdkappid: app?,
+            expire: exp?,
+            time: time?,
+            userbuf: ub.map(Cow::Borrowed),
+            sig: Cow::Borrowed(sig?),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -209,16 +353,44 @@ mod tests {
     const OK: &str = r#"{"TLS.ver":"2.0","TLS.identifier":"a","TLS.sdkappid":1,"TLS.expire":2,"TLS.time":3,"TLS.sig":"x"}"#;
 
     #[test]
+    fn the_fast_reader_takes_the_official_shapes_and_agrees() {
+        let shapes = [
+            OK.to_owned(),
+            // Python: `", "` and `": "` separators.
+            OK.replace(',', ", ").replace(':', ": "),
+            // Go >= 1.4: trailing newline.
+            format!("{OK}\n"),
+            OK.replace(r#""TLS.sig""#, r#""TLS.userbuf":"AAE=","TLS.sig""#),
+        ];
+        for doc in &shapes {
+            let fast = fast::parse(doc.as_bytes());
+            assert!(fast.is_some(), "{doc}");
+            assert_eq!(fast.map(Ok), Some(parse_general(doc.as_bytes())), "{doc}");
+        }
+        let declined = [
+            OK.replace(r#""a""#, r#""\u0061""#),
+            OK.replace(r#""a""#, r#""a\nb""#),
+            OK.replace(":1,", ":01,"),
+            OK.replace(":1,", ":1.0,"),
+            OK.replace(":1,", ":-1,"),
+            OK.replace(":1,", ":18446744073709551616,"),
+            OK.replace(r#""TLS.sig""#, r#""x":1,"TLS.sig""#),
+            OK.replace(r#""TLS.sig""#, r#""TLS.time":4,"TLS.sig""#),
+            OK.replace(r#","TLS.time":3"#, ""),
+            OK.replace("2.0", "3.0"),
+            format!("{OK}x"),
+            OK.replace('}', ",}"),
+        ];
+        for doc in &declined {
+            assert!(fast::parse(doc.as_bytes()).is_none(), "{doc}");
+        }
+    }
+
+    #[test]
     fn reads_every_field() {
         let d = parse(OK.as_bytes()).unwrap();
         assert_eq!(
-            (
-                d.identifier.as_str(),
-                d.sdkappid,
-                d.expire,
-                d.time,
-                d.sig.as_str()
-            ),
+            (&*d.identifier, d.sdkappid, d.expire, d.time, &*d.sig),
             ("a", 1, 2, 3, "x")
         );
         assert_eq!(d.userbuf, None);

@@ -45,10 +45,10 @@ impl Inspection {
     /// A name for the compression level in the zlib header.
     pub fn compression(&self) -> &'static str {
         match self.zlib_header.get(1).map(|b| b >> 6) {
-            Some(0) => "fastest or stored (level 0-1)",
-            Some(1) => "fast (level 2-5)",
-            Some(2) => "default (level 6)",
-            _ => "best (level 7-9)",
+            Some(0) => "fastest (zlib level 0-1, or stored)",
+            Some(1) => "fast (zlib level 2-5, or usersig's default)",
+            Some(2) => "default (zlib level 6)",
+            _ => "maximum (zlib level 7-9)",
         }
     }
 }
@@ -58,30 +58,29 @@ impl Inspection {
 /// # Errors
 /// [`Error::Malformed`] when it cannot be decoded.
 pub fn inspect(sig: impl AsRef<[u8]>) -> Result<Inspection, Error> {
-    let zlib = codec::decode_outer(sig.as_ref())?;
-    let json = codec::inflate(&zlib)?;
-    let doc = crate::doc::parse(&json)?;
-    let userbuf = match &doc.userbuf {
-        Some(b) => Some(codec::b64_field(b).ok_or(Malformed::UserBufEncoding)?),
-        None => None,
-    };
-    let private_map_key = userbuf.as_deref().map(PrivateMapKey::decode);
-    let mut zlib_header = [0u8; 2];
-    if let Some(h) = zlib.get(..2) {
-        zlib_header.copy_from_slice(h);
-    }
-    Ok(Inspection {
-        version: doc.ver,
-        identifier: doc.identifier,
-        sdkappid: doc.sdkappid,
-        issued_at: doc.time,
-        expire: doc.expire,
-        expires_at: doc.time.checked_add(doc.expire),
-        userbuf,
-        private_map_key,
-        sig: doc.sig,
-        zlib_header,
-        // `doc::parse` accepted it, so it is UTF-8.
-        json: String::from_utf8_lossy(&json).into_owned(),
-    })
+    codec::with_doc(sig.as_ref(), |doc, layers| {
+        let userbuf = match &doc.userbuf {
+            Some(b) => Some(codec::b64_field(b).ok_or(Malformed::UserBufEncoding)?),
+            None => None,
+        };
+        let private_map_key = userbuf.as_deref().map(PrivateMapKey::decode);
+        let mut zlib_header = [0u8; 2];
+        if let Some(h) = layers.zlib.get(..2) {
+            zlib_header.copy_from_slice(h);
+        }
+        Ok(Inspection {
+            // Strings skipped as unknown fields are not checked for UTF-8.
+            json: String::from_utf8_lossy(layers.json).into_owned(),
+            version: doc.ver.into_owned(),
+            identifier: doc.identifier.into_owned(),
+            sdkappid: doc.sdkappid,
+            issued_at: doc.time,
+            expire: doc.expire,
+            expires_at: doc.time.checked_add(doc.expire),
+            userbuf,
+            private_map_key,
+            sig: doc.sig.into_owned(),
+            zlib_header,
+        })
+    })?
 }

@@ -15,6 +15,7 @@
 struct RepositoryReadme;
 
 mod codec;
+mod deflate;
 mod doc;
 mod error;
 mod inspect;

@@ -7,7 +7,6 @@ use crate::error::{Error, InvalidArgument};
 use crate::key::SecretKey;
 use crate::privmap::{PrivateMapKey, Privileges, Room};
 use crate::{MAX_EXPIRE, MAX_IDENTIFIER_LEN, MAX_USERBUF_LEN, unix_now};
-use hmac::Mac;
 
 /// Issues UserSigs for one SDKAppID.
 ///
@@ -220,32 +219,16 @@ impl Signer {
         validate_expire(expire)?;
         now.checked_add(expire)
             .ok_or(InvalidArgument::TimeOverflow)?;
-        let userbuf_b64 = userbuf.map(codec::b64);
-        let mut mac = self.mac.clone();
-        codec::mac_signed_text(
-            &mut mac,
-            identifier,
-            u64::from(self.sdkappid),
-            now,
-            expire,
-            userbuf_b64.as_deref(),
-        );
-        let sig_b64 = codec::b64(&mac.finalize().into_bytes());
-        let mut json = Vec::with_capacity(
-            160 + identifier.len() + userbuf_b64.as_ref().map_or(0, String::len),
-        );
-        codec::write_json(
-            &mut json,
-            identifier,
-            u64::from(self.sdkappid),
-            expire,
-            now,
-            userbuf_b64.as_deref(),
-            &sig_b64,
-        );
-        Ok(codec::encode_outer(&codec::deflate(
-            &json,
+        Ok(codec::issue(
+            &self.mac,
+            &codec::Fields {
+                identifier,
+                sdkappid: u64::from(self.sdkappid),
+                time: now,
+                expire,
+                userbuf,
+            },
             self.compression,
-        )))
+        ))
     }
 }

@@ -5,7 +5,7 @@ use core::fmt;
 use hmac::Mac;
 
 use crate::codec::{self, HmacSha256};
-use crate::doc::{self, RawDoc};
+use crate::doc::RawDoc;
 use crate::error::{Error, InvalidArgument, Malformed};
 use crate::key::SecretKey;
 use crate::privmap::{PrivateMapKey, PrivateMapKeyError, Privileges, Room};
@@ -230,7 +230,16 @@ impl Verifier {
         now: u64,
         rule: UserBufRule<'_>,
     ) -> Result<(Claims, Option<PrivateMapKey>), Error> {
-        let doc = decode(sig)?;
+        codec::with_doc(sig, |doc, _| self.check_doc(identifier, doc, now, rule))?
+    }
+
+    fn check_doc(
+        &self,
+        identifier: &str,
+        doc: RawDoc<'_>,
+        now: u64,
+        rule: UserBufRule<'_>,
+    ) -> Result<(Claims, Option<PrivateMapKey>), Error> {
         self.check_mac(&doc)?;
         if doc.sdkappid != u64::from(self.sdkappid) {
             return Err(Error::AppIdMismatch {
@@ -241,7 +250,7 @@ impl Verifier {
         if doc.identifier != identifier {
             return Err(Error::IdentifierMismatch {
                 expected: identifier.to_owned(),
-                found: doc.identifier,
+                found: doc.identifier.into_owned(),
             });
         }
         let userbuf = match &doc.userbuf {
@@ -307,7 +316,7 @@ impl Verifier {
             }
         }
         let claims = Claims {
-            identifier: doc.identifier,
+            identifier: doc.identifier.into_owned(),
             sdkappid: self.sdkappid,
             issued_at: doc.time,
             expire: doc.expire,
@@ -319,10 +328,8 @@ impl Verifier {
 
     /// Recomputes the MAC over the decoded fields and compares it with
     /// `TLS.sig` in constant time (`hmac`'s `verify_slice`, built on `subtle`).
-    fn check_mac(&self, doc: &RawDoc) -> Result<(), Error> {
-        let tag = codec::b64_field(&doc.sig)
-            .filter(|t| t.len() == 32)
-            .ok_or(Malformed::SigEncoding)?;
+    fn check_mac(&self, doc: &RawDoc<'_>) -> Result<(), Error> {
+        let tag = codec::b64_tag(&doc.sig).ok_or(Malformed::SigEncoding)?;
         let mut mac = self.mac.clone();
         codec::mac_signed_text(
             &mut mac,
@@ -334,11 +341,4 @@ impl Verifier {
         );
         mac.verify_slice(&tag).map_err(|_| Error::SignatureMismatch)
     }
-}
-
-/// Outer encoding, zlib and JSON: everything up to (not including) the MAC.
-pub(crate) fn decode(sig: &[u8]) -> Result<RawDoc, Malformed> {
-    let zlib = codec::decode_outer(sig)?;
-    let json = codec::inflate(&zlib)?;
-    doc::parse(&json)
 }

@@ -23,7 +23,7 @@ fn identifier() -> impl Strategy<Value = String> {
 fn compression() -> impl Strategy<Value = Compression> {
     prop_oneof![
         Just(Compression::Default),
-        Just(Compression::Fast),
+        Just(Compression::Zlib),
         Just(Compression::Stored)
     ]
 }
