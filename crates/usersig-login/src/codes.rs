@@ -66,7 +66,9 @@ impl ErrorClass {
             Self::Stop => {
                 "stop: the app, the account or the session is shut out; do not retry automatically"
             }
-            Self::Unknown => "unknown code: treat as a failure and look it up in the IM documentation",
+            Self::Unknown => {
+                "unknown code: treat as a failure and look it up in the IM documentation"
+            }
         }
     }
 
@@ -321,10 +323,7 @@ impl fmt::Display for Explanation {
             None => writeln!(f, "{code}: not a code this library knows")?,
         }
         write!(f, "class: {class}")?;
-        if let ErrorClass::Retry {
-            min_wait: Some(w),
-        } = class
-        {
+        if let ErrorClass::Retry { min_wait: Some(w) } = class {
             write!(f, " (wait at least {} s)", w.as_secs())?;
         }
         writeln!(f)?;

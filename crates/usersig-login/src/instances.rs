@@ -308,7 +308,9 @@ impl LoginOutcome {
 #[non_exhaustive]
 pub enum SigRefused {
     /// The UserSig was issued before a REST kick of its account (70052).
-    #[error("the UserSig was issued at {issued_at}, before the kick at {kicked_at}: it is invalidated")]
+    #[error(
+        "the UserSig was issued at {issued_at}, before the kick at {kicked_at}: it is invalidated"
+    )]
     Revoked {
         /// When the sig was issued.
         issued_at: u64,

@@ -593,16 +593,19 @@ impl Lifecycle {
             Err(e) => {
                 self.state = State::NotReady(NotReadyReason::LoginFailed);
                 let message = if e.info.is_empty() {
-                    e.code
-                        .description()
-                        .unwrap_or("login failed")
-                        .to_owned()
+                    e.code.description().unwrap_or("login failed").to_owned()
                 } else {
                     e.info
                 };
+                // A failure must never reject with 0, whatever the transport reported.
+                let code = if e.code == ErrorCode::OK {
+                    ErrorCode::LOGIN_FAILED
+                } else {
+                    e.code
+                };
                 out.push(Output::Reject {
                     call,
-                    error: ImError::new(e.code, message),
+                    error: ImError::new(code, message),
                 });
             }
         }
@@ -637,7 +640,10 @@ impl Lifecycle {
         match previous {
             State::Destroyed => {
                 self.state = State::Destroyed;
-                out.push(Output::Reject { call, error: destroyed() });
+                out.push(Output::Reject {
+                    call,
+                    error: destroyed(),
+                });
                 return;
             }
             State::NotReady(reason) => {
@@ -645,10 +651,7 @@ impl Lifecycle {
                     self.state = State::NotReady(reason);
                     out.push(Output::Reject {
                         call,
-                        error: ImError::new(
-                            ErrorCode::USER_NOT_LOGGED_IN,
-                            "logout: not logged in",
-                        ),
+                        error: ImError::new(ErrorCode::USER_NOT_LOGGED_IN, "logout: not logged in"),
                     });
                     return;
                 }
@@ -801,6 +804,10 @@ pub fn preflight_at(
 ///
 /// # Errors
 /// As [`preflight_at`].
-pub fn preflight(sdkappid: u32, user_id: &str, user_sig: &str) -> Result<Inspection, PreflightError> {
+pub fn preflight(
+    sdkappid: u32,
+    user_id: &str,
+    user_sig: &str,
+) -> Result<Inspection, PreflightError> {
     preflight_at(sdkappid, user_id, user_sig, usersig::unix_now())
 }

@@ -159,7 +159,9 @@ pub enum RestError {
     #[error("invalid argument: {0}")]
     InvalidArgument(&'static str),
     /// The admin UserSig lifetime and renewal margin do not fit together.
-    #[error("the renewal margin ({margin} s) must be shorter than the admin UserSig lifetime ({ttl} s)")]
+    #[error(
+        "the renewal margin ({margin} s) must be shorter than the admin UserSig lifetime ({ttl} s)"
+    )]
     RenewMargin {
         /// The lifetime.
         ttl: u64,
@@ -927,6 +929,8 @@ impl OnlineStatus {
 pub fn failed_accounts(response: &RestResponse) -> Result<Vec<String>, RestError> {
     match response.body.get("FailAccounts") {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(v) => Vec::<String>::deserialize(v).map_err(|_| TransportError::Field("FailAccounts").into()),
+        Some(v) => {
+            Vec::<String>::deserialize(v).map_err(|_| TransportError::Field("FailAccounts").into())
+        }
     }
 }
