@@ -19,6 +19,8 @@ pub struct ErrorCode(pub u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorClass {
+    /// Code 0: not an error.
+    Success,
     /// A transient failure: retry the same request after a backoff.
     Retry {
         /// The least time to wait before the first retry, when the code
@@ -40,9 +42,10 @@ pub enum ErrorClass {
 }
 
 impl ErrorClass {
-    /// A short lowercase name: `retry`, `reissue`, `import`, `config`, `stop`, `unknown`.
+    /// A short lowercase name: `success`, `retry`, `reissue`, `import`, `config`, `stop`, `unknown`.
     pub fn name(self) -> &'static str {
         match self {
+            Self::Success => "success",
             Self::Retry { .. } => "retry",
             Self::Reissue => "reissue",
             Self::Import => "import",
@@ -55,6 +58,7 @@ impl ErrorClass {
     /// What to do, in one sentence.
     pub fn advice(self) -> &'static str {
         match self {
+            Self::Success => "nothing: the call succeeded",
             Self::Retry { .. } => {
                 "retry the same request later, with a capped exponential backoff and jitter"
             }
@@ -147,7 +151,7 @@ macro_rules! codes {
 }
 
 codes! {
-    OK = 0, Rest, C, "success";
+    OK = 0, Rest, ErrorClass::Success, "success";
     HELLO_ANSWER_KICKED_OUT = 1002, Web, S, "kicked out while the connection was being re-established (Web SDK)";
     NO_SDKAPPID = 2000, Web, C, "no SDKAppID given to the Web SDK";
     NO_ACCOUNT_TYPE = 2001, Web, C, "no account type given to the Web SDK";
@@ -328,7 +332,7 @@ impl fmt::Display for Explanation {
         }
         writeln!(f)?;
         write!(f, "do:    {}", class.advice())?;
-        if code == Self::OVERLOAD_CODE {
+        if code == ErrorCode::OPEN_SERVICE_OVERLOAD_ERROR {
             write!(f, "; wait the time the server gives before retrying")?;
         }
         if code.is_usersig_expired() {
@@ -339,10 +343,6 @@ impl fmt::Display for Explanation {
         }
         Ok(())
     }
-}
-
-impl Explanation {
-    const OVERLOAD_CODE: ErrorCode = ErrorCode::OPEN_SERVICE_OVERLOAD_ERROR;
 }
 
 /// A capped exponential backoff with full jitter.

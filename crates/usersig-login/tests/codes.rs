@@ -235,3 +235,15 @@ fn backoff_respects_code_minimums_and_server_wait() {
         assert_eq!(b.delay(ErrorCode(code), 0, None, &mut zero), None, "{code}");
     }
 }
+
+#[test]
+fn zero_is_success_not_a_failure_class() {
+    assert_eq!(ErrorCode::OK.class(), ErrorClass::Success);
+    assert!(!ErrorCode::OK.class().is_retryable());
+    assert!(
+        ErrorCode::OK
+            .explain()
+            .to_string()
+            .contains("class: success")
+    );
+}
