@@ -6,6 +6,9 @@
 //! extraction and [`errors`] the one mapping from core errors to the Python
 //! exceptions defined in `usersig/exceptions.py`.
 //!
+//! The bindings of the login crate (`usersig-login`) are to join as a
+//! `login` module next to these, exposed in Python as `usersig.login`.
+//!
 //! Single calls keep the GIL (they take microseconds); `sign_many` and
 //! `verify_many` release it for the whole batch.
 
