@@ -1,0 +1,182 @@
+//! Turning core errors into the Python exceptions of `usersig.exceptions`.
+//!
+//! The exception classes are defined in Python (so they can be subclassed,
+//! pickled and documented like any Python class) and imported from here once.
+//! [`exception`] is the one place where a [`usersig::Error`] becomes a Python
+//! object: every variant maps to its own class with its details as attributes.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyModule};
+use usersig::{Error, InvalidArgument, Malformed, Room};
+
+static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// The class `name` of `usersig.exceptions`.
+fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    EXCEPTIONS
+        .get_or_try_init(py, || py.import("usersig.exceptions").map(Bound::unbind))?
+        .bind(py)
+        .getattr(name)
+}
+
+/// Instantiates exception class `name` with `message` and keyword attributes.
+fn build<'py>(
+    py: Python<'py>,
+    name: &str,
+    message: String,
+    kwargs: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    class(py, name)?.call((message,), Some(kwargs))
+}
+
+/// Python form of a room: an `int` room id or a `str` room id.
+fn room<'py>(py: Python<'py>, room: &Room) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match room {
+        Room::Id(id) => id.into_pyobject(py)?.into_any(),
+        Room::Str(s) => s.into_pyobject(py)?.into_any(),
+    })
+}
+
+/// The argument and the rule an [`InvalidArgument`] names.
+fn invalid_argument_parts(e: &InvalidArgument) -> (Option<&'static str>, &'static str) {
+    match e {
+        InvalidArgument::EmptyIdentifier => (Some("identifier"), "empty"),
+        InvalidArgument::IdentifierTooLong { .. } => (Some("identifier"), "too_long"),
+        InvalidArgument::IdentifierControlChar { .. } => (Some("identifier"), "control_character"),
+        InvalidArgument::ExpireZero => (Some("expire"), "zero"),
+        InvalidArgument::ExpireTooLong { .. } => (Some("expire"), "too_long"),
+        InvalidArgument::TimeOverflow => (Some("now"), "overflow"),
+        InvalidArgument::EmptyKey => (Some("key"), "empty"),
+        InvalidArgument::UserBufTooLong { .. } => (Some("userbuf"), "too_long"),
+        InvalidArgument::InvalidRoomId => (Some("room_id"), "out_of_range"),
+        InvalidArgument::InvalidRoomStr(_) => (Some("room_str"), "invalid"),
+        InvalidArgument::InvalidPrivileges(_) => (Some("privileges"), "unknown_bits"),
+        InvalidArgument::ZeroAppId => (Some("sdkappid"), "zero"),
+        _ => (None, "other"),
+    }
+}
+
+/// The layer name (`kind`) and the field a [`Malformed`] names.
+fn malformed_parts(e: &Malformed) -> (&'static str, Option<&'static str>) {
+    match e {
+        Malformed::Empty => ("empty", None),
+        Malformed::TooLong { .. } => ("too_long", None),
+        Malformed::InvalidCharacter { .. } => ("invalid_character", None),
+        Malformed::Base64 => ("base64", None),
+        Malformed::Zlib => ("zlib", None),
+        Malformed::ZlibTruncated => ("zlib_truncated", None),
+        Malformed::ZlibTrailingData => ("zlib_trailing_data", None),
+        Malformed::InflatedTooLarge { .. } => ("inflated_too_large", None),
+        Malformed::JsonSyntax { .. } => ("json_syntax", None),
+        Malformed::NotAnObject => ("not_an_object", None),
+        Malformed::MissingField(f) => ("missing_field", Some(*f)),
+        Malformed::DuplicateField(f) => ("duplicate_field", Some(*f)),
+        Malformed::WrongType { field, .. } => ("wrong_type", Some(*field)),
+        Malformed::UnsupportedVersion => ("unsupported_version", Some("TLS.ver")),
+        Malformed::SigEncoding => ("sig_encoding", Some("TLS.sig")),
+        Malformed::UserBufEncoding => ("userbuf_encoding", Some("TLS.userbuf")),
+        Malformed::TimeOverflow => ("time_overflow", Some("TLS.time")),
+        Malformed::PrivateMapKey(_) => ("private_map_key", Some("TLS.userbuf")),
+        _ => ("other", None),
+    }
+}
+
+/// The Python exception instance for a core error: the one mapping from
+/// [`Error`] variants to `usersig.exceptions` classes and their attributes.
+///
+/// The message is the core error's `Display`, which never contains the key
+/// and never echoes unauthenticated input beyond a few bytes.
+pub(crate) fn exception<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
+    let kw = PyDict::new(py);
+    let name = match err {
+        Error::InvalidArgument(e) => {
+            let (argument, kind) = invalid_argument_parts(e);
+            kw.set_item("argument", argument)?;
+            kw.set_item("kind", kind)?;
+            "InvalidArgumentError"
+        }
+        Error::Malformed(e) => {
+            let (kind, field) = malformed_parts(e);
+            kw.set_item("kind", kind)?;
+            kw.set_item("field", field)?;
+            "MalformedError"
+        }
+        Error::SignatureMismatch => "SignatureMismatchError",
+        Error::Expired { expired_at, now } => {
+            kw.set_item("expired_at", expired_at)?;
+            kw.set_item("now", now)?;
+            "ExpiredError"
+        }
+        Error::IssuedInFuture {
+            issued_at,
+            now,
+            max_future,
+        } => {
+            kw.set_item("issued_at", issued_at)?;
+            kw.set_item("now", now)?;
+            kw.set_item("max_future", max_future)?;
+            "IssuedInFutureError"
+        }
+        Error::AppIdMismatch { expected, found } => {
+            kw.set_item("expected", expected)?;
+            kw.set_item("found", found)?;
+            "AppIdMismatchError"
+        }
+        Error::IdentifierMismatch { expected, found } => {
+            kw.set_item("expected", expected)?;
+            kw.set_item("found", found)?;
+            "IdentifierMismatchError"
+        }
+        Error::UserBufMismatch => "UserBufMismatchError",
+        Error::UnexpectedUserBuf => "UnexpectedUserBufError",
+        Error::MissingUserBuf => "MissingUserBufError",
+        Error::RoomMismatch { expected, found } => {
+            kw.set_item("expected", room(py, expected)?)?;
+            kw.set_item("found", room(py, found)?)?;
+            "RoomMismatchError"
+        }
+        _ => "UserSigError",
+    };
+    build(py, name, err.to_string(), &kw)
+}
+
+/// [`exception`], ready to raise.
+pub(crate) fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
+    match exception(py, err) {
+        Ok(e) => PyErr::from_value(e),
+        Err(e) => e,
+    }
+}
+
+/// An `InvalidArgumentError` for a rule checked by the bindings themselves
+/// (a negative number, an unknown compression name...).
+pub(crate) fn invalid_argument(
+    py: Python<'_>,
+    argument: &'static str,
+    kind: &'static str,
+    message: String,
+) -> PyErr {
+    let made = (|| {
+        let kw = PyDict::new(py);
+        kw.set_item("argument", argument)?;
+        kw.set_item("kind", kind)?;
+        build(py, "InvalidArgumentError", message, &kw)
+    })();
+    match made {
+        Ok(e) => PyErr::from_value(e),
+        Err(e) => e,
+    }
+}
+
+/// Extension for results of the core crate.
+pub(crate) trait IntoPyResult<T> {
+    /// Maps the error with [`to_pyerr`].
+    fn py(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> IntoPyResult<T> for Result<T, Error> {
+    fn py(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_pyerr(py, &e))
+    }
+}

@@ -1,0 +1,32 @@
+"""Shared fixtures: the official vectors and the demo key."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any, Optional
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+VECTORS = REPO / "tests" / "vectors" / "usersig-v2-official.json"
+
+# The demo key of Tencent's own samples (public; not a real app's key).
+DEMO_APP = 1400000000
+DEMO_KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
+
+
+def load_vectors() -> dict[str, Any]:
+    with VECTORS.open(encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    return data
+
+
+def userbuf_of(v: dict[str, Any]) -> Optional[bytes]:
+    hx = v.get("userbuf_hex")
+    return None if hx is None else bytes.fromhex(hx)
+
+
+@pytest.fixture(scope="session")
+def vectors() -> dict[str, Any]:
+    return load_vectors()
