@@ -353,7 +353,7 @@ def test_inspect(signer: Signer) -> None:
         300,
         T0 + 300,
     )
-    assert i.zlib_header == b"\x78\x5e" and "usersig" in i.compression
+    assert i.zlib_header == b"\x78\x9c" and "default" in i.compression
     p = i.private_map_key
     assert p is not None
     assert (p.account, p.room_id, p.room_str, p.privileges, p.expires_at) == (

@@ -2,6 +2,7 @@
 // A command-line program prints by design.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod login;
 mod output;
 
 use std::io::Read as _;
@@ -12,13 +13,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use usersig::{Compression, Privileges, Room, SecretKey, Signer, Verifier};
 use zeroize::Zeroizing;
 
-/// Issue, verify and inspect Tencent Cloud IM / TRTC UserSigs.
+/// Issue, verify and inspect Tencent Cloud IM / TRTC UserSigs; sign REST API
+/// URLs, explain error codes and check webhook callbacks.
 ///
 /// The secret key comes from --key-file FILE or the USERSIG_KEY environment
 /// variable; --key KEY is for quick trials only (other users of the machine
 /// can see it in the process list). --key-file and --key win over USERSIG_KEY.
 ///
-/// Exit status: 0 ok, 1 verification failed, 2 usage or input error.
+/// Exit status: 0 ok, 1 verification failed (a sig or a callback), 2 usage or input error.
 #[derive(Parser, Debug)]
 #[command(name = "usersig", version, about, long_about)]
 struct Cli {
@@ -115,14 +117,23 @@ enum Command {
         /// The UserID to issue the ticket for.
         identifier: String,
     },
+    /// Print a signed REST API URL (or a curl command) for SERVICE/COMMAND.
+    RestUrl(login::RestUrl),
+    /// Explain an error code (number or name) or a kick reason: meaning, class, what to do.
+    Explain {
+        /// e.g. 70001, USERSIG_EXPIRED, multipleDevice, 3002.
+        code: String,
+    },
+    /// Check a webhook callback's Sign and RequestTime (and parse a State.StateChange body).
+    CallbackVerify(login::CallbackVerify),
 }
 
 /// The app and its key.
 #[derive(Args, Debug)]
-struct AppArgs {
+pub(crate) struct AppArgs {
     /// The SDKAppID.
     #[arg(long)]
-    sdkappid: u32,
+    pub(crate) sdkappid: u32,
     /// Read the secret key from this file (surrounding whitespace is ignored).
     #[arg(long, value_name = "FILE", conflicts_with = "key")]
     key_file: Option<PathBuf>,
@@ -173,9 +184,11 @@ fn parse_hex(s: &str) -> Result<Bytes, String> {
 }
 
 /// What went wrong, and so how the process exits.
-enum Failure {
+pub(crate) enum Failure {
     /// The sig did not verify: exit 1.
     Rejected(usersig::Error),
+    /// The callback did not verify: exit 1.
+    CallbackRejected(usersig_login::callback::CallbackError),
     /// Bad usage or input: exit 2.
     Input(String),
 }
@@ -192,6 +205,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Rejected(e)) => {
             output::rejected(&e, cli.json);
+            ExitCode::from(1)
+        }
+        Err(Failure::CallbackRejected(e)) => {
+            login::rejected(&e, cli.json);
             ExitCode::from(1)
         }
         Err(Failure::Input(msg)) => {
@@ -281,6 +298,9 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::RestUrl(a) => login::rest_url(a, cli.json),
+        Command::Explain { code } => login::explain(code, cli.json),
+        Command::CallbackVerify(a) => login::callback_verify(a, cli.json),
         Command::Inspect { now, sig } => {
             let sig = read_sig(sig)?;
             let i = usersig::inspect(&sig)?;
@@ -296,7 +316,7 @@ fn room(id: Option<u32>, s: Option<&str>) -> Option<Room> {
 }
 
 /// The key from --key-file, else --key, else USERSIG_KEY: what is named on the command line wins.
-fn load_key(app: &AppArgs) -> Result<SecretKey, Failure> {
+pub(crate) fn load_key(app: &AppArgs) -> Result<SecretKey, Failure> {
     if let Some(path) = &app.key_file {
         let raw = Zeroizing::new(std::fs::read(path).map_err(|e| {
             Failure::Input(format!("cannot read key file {}: {e}", path.display()))
@@ -331,10 +351,29 @@ fn read_sig(arg: &str) -> Result<String, Failure> {
     if arg != "-" {
         return Ok(arg.trim().to_owned());
     }
-    let mut s = String::new();
-    std::io::stdin()
-        .take(u64::try_from(usersig::MAX_SIG_LEN).unwrap_or(u64::MAX) + 2)
-        .read_to_string(&mut s)
-        .map_err(|e| Failure::Input(format!("cannot read the UserSig from standard input: {e}")))?;
-    Ok(s.trim().to_owned())
+    let bytes = read_input("-")?;
+    String::from_utf8(bytes)
+        .map(|s| s.trim().to_owned())
+        .map_err(|_| Failure::Input("the UserSig on standard input is not text".into()))
+}
+
+/// A file's bytes, or standard input's for `-`, up to 1 MiB.
+pub(crate) fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
+    const MAX: u64 = 1 << 20;
+    let mut buf = Vec::new();
+    let what = if path == "-" {
+        "standard input".to_owned()
+    } else {
+        path.to_owned()
+    };
+    let read = if path == "-" {
+        std::io::stdin().take(MAX + 1).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX + 1).read_to_end(&mut buf))
+    };
+    read.map_err(|e| Failure::Input(format!("cannot read {what}: {e}")))?;
+    if buf.len() as u64 > MAX {
+        return Err(Failure::Input(format!("{what} is larger than 1 MiB")));
+    }
+    Ok(buf)
 }

@@ -382,3 +382,140 @@ fn privmap_and_userbuf() {
     );
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn rest_url_signs_an_admin_request() {
+    let o = usersig(
+        &[
+            "--json",
+            "rest-url",
+            "--sdkappid",
+            "1400000000",
+            "--admin",
+            "admin",
+            "--region",
+            "singapore",
+            "--now",
+            "1700000000",
+            "im_open_login_svc",
+            "kick",
+        ],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v = json(&o);
+    assert_eq!(v["method"], "POST");
+    assert_eq!(v["body"], "{}");
+    let url = v["url"].as_str().unwrap();
+    let (base, query) = url.split_once('?').unwrap();
+    assert_eq!(
+        base,
+        "https://adminapisgp.im.qcloud.com/v4/im_open_login_svc/kick"
+    );
+    let names: Vec<&str> = query
+        .split('&')
+        .map(|p| p.split_once('=').unwrap().0)
+        .collect();
+    assert_eq!(
+        names,
+        ["sdkappid", "identifier", "usersig", "random", "contenttype"]
+    );
+    // The admin UserSig in the URL verifies for the admin account, at that time.
+    let sig = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("usersig="))
+        .unwrap();
+    let o = usersig(
+        &[
+            "verify",
+            "--sdkappid",
+            "1400000000",
+            "--now",
+            "1700000000",
+            "admin",
+            sig,
+        ],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    // A body that is not a JSON object is refused.
+    let o = usersig(
+        &["rest-url", "--sdkappid", "1", "--body", "[1]", "a", "b"],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = usersig(
+        &["rest-url", "--sdkappid", "1", "--region", "mars", "a", "b"],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn explain_codes_and_kick_reasons() {
+    let v = json(&usersig(&["--json", "explain", "70001"], None, None));
+    assert_eq!(
+        (v["name"].as_str(), v["class"].as_str()),
+        (Some("USERSIG_EXPIRED"), Some("reissue"))
+    );
+    assert_eq!(v["kick_reason"], "userSigExpired");
+    let v = json(&usersig(
+        &["--json", "explain", "multipleDevice"],
+        None,
+        None,
+    ));
+    assert_eq!(
+        (v["kick_type"].as_u64(), v["web_code"].as_u64()),
+        (Some(2), Some(3002))
+    );
+    let o = usersig(&["explain", "60022"], None, None);
+    assert!(stdout(&o).contains("class: retry"), "{}", stdout(&o));
+    let o = usersig(&["explain", "not-a-code"], None, None);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn callback_verify_checks_the_sign() {
+    // SPEC 5's vector: token xxxxyyyy, RequestTime 1669872112.
+    let query = "SdkAppid=1400000000&CallbackCommand=State.StateChange&contenttype=json&ClientIP=10.0.0.1&OptPlatform=Web&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112";
+    let body = r#"{"CallbackCommand":"State.StateChange","EventTime":1669872112000,"Info":{"Action":"Login","To_Account":"xiaojun","Reason":"Register"},"KickedDevice":[{"Platform":"Android"}]}"#;
+    let run = |token: &str, now: &str| {
+        usersig(
+            &[
+                "--json",
+                "callback-verify",
+                "--token",
+                token,
+                "--now",
+                now,
+                "--sdkappid",
+                "1400000000",
+                "--body",
+                "-",
+                query,
+            ],
+            Some(body),
+            None,
+        )
+    };
+    let o = run("xxxxyyyy", "1669872150");
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v = json(&o);
+    assert_eq!(v["signed"], true);
+    assert_eq!(v["state_change"]["account"], "xiaojun");
+    assert_eq!(v["state_change"]["kicked_platforms"][0], "Android");
+    assert_eq!(
+        v["reply"],
+        r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#
+    );
+    // Another token, or too late: exit 1.
+    assert_eq!(run("xxxxyyyz", "1669872112").status.code(), Some(1));
+    assert_eq!(run("xxxxyyyy", "1669872173").status.code(), Some(1));
+    // No token at all is a usage error, not a silent unsigned check.
+    let o = usersig(&["callback-verify", query], None, None);
+    assert_eq!(o.status.code(), Some(2));
+}

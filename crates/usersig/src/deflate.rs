@@ -10,8 +10,10 @@
 //! the size). It also writes stored blocks for `Compression::Stored`.
 //! Every output is inflated by the tests with an independent decoder.
 
-/// zlib header for a deflate stream, 32 KiB window, FLEVEL 1 ("fast").
-const HEADER_FAST: [u8; 2] = [0x78, 0x5e];
+/// zlib header for a deflate stream, 32 KiB window, FLEVEL 2 ("default"):
+/// the header zlib writes at level 6, so our sigs start `eJ` like those of the
+/// official libraries (FLEVEL is informational; no inflater reads it).
+const HEADER_DEFAULT: [u8; 2] = [0x78, 0x9c];
 /// zlib header, FLEVEL 0 ("fastest"), what zlib writes for stored blocks.
 const HEADER_STORED: [u8; 2] = [0x78, 0x01];
 
@@ -212,7 +214,7 @@ impl Lz {
         if data.len() > MAX_LZ_INPUT {
             return stored(data, out);
         }
-        out.extend_from_slice(&HEADER_FAST);
+        out.extend_from_slice(&HEADER_DEFAULT);
         self.head.fill(0);
         self.prev.clear();
         self.prev.resize(data.len(), 0);
@@ -327,7 +329,7 @@ mod tests {
             assert_eq!(&inflate(&out), data, "stored {}", data.len());
             assert_eq!(out.get(..2), Some(&HEADER_STORED[..]));
         }
-        for h in [HEADER_FAST, HEADER_STORED] {
+        for h in [HEADER_DEFAULT, HEADER_STORED] {
             assert_eq!((u16::from(h[0]) * 256 + u16::from(h[1])) % 31, 0);
         }
     }

@@ -46,8 +46,8 @@ impl Inspection {
     pub fn compression(&self) -> &'static str {
         match self.zlib_header.get(1).map(|b| b >> 6) {
             Some(0) => "fastest (zlib level 0-1, or stored)",
-            Some(1) => "fast (zlib level 2-5, or usersig's default)",
-            Some(2) => "default (zlib level 6)",
+            Some(1) => "fast (zlib level 2-5)",
+            Some(2) => "default (zlib level 6, or usersig's default)",
             _ => "maximum (zlib level 7-9)",
         }
     }

@@ -1,0 +1,312 @@
+//! The login-handshake commands: `rest-url`, `explain`, `callback-verify`.
+
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::json;
+use usersig_login::callback::{CallbackError, CallbackQuery, CallbackVerifier, StateChange};
+use usersig_login::rest::{Region, RestApi};
+use usersig_login::{ErrorCode, KickReason};
+use zeroize::Zeroizing;
+
+use crate::{AppArgs, Failure, load_key, read_input};
+
+/// `usersig rest-url`.
+#[derive(Args, Debug)]
+pub(crate) struct RestUrl {
+    #[command(flatten)]
+    app: AppArgs,
+    /// The App admin account the request is made as.
+    #[arg(long, default_value = "administrator")]
+    admin: String,
+    /// Data center: china, singapore, seoul, frankfurt, silicon-valley, jakarta.
+    #[arg(long, default_value = "china")]
+    region: String,
+    /// Use the region's backup domain.
+    #[arg(long, conflicts_with = "domain")]
+    backup: bool,
+    /// Send to this host instead (name or name:port).
+    #[arg(long)]
+    domain: Option<String>,
+    /// Sign at this time, unix seconds (default: now).
+    #[arg(long)]
+    now: Option<u64>,
+    /// The JSON body (checked; default `{}`); printed with --curl and --json.
+    #[arg(long)]
+    body: Option<String>,
+    /// Print a complete curl command instead of the URL.
+    #[arg(long)]
+    curl: bool,
+    /// The service, e.g. im_open_login_svc.
+    service: String,
+    /// The command, e.g. account_import.
+    command: String,
+}
+
+/// `usersig callback-verify`.
+#[derive(Args, Debug)]
+pub(crate) struct CallbackVerify {
+    /// Read the callback token from this file (surrounding whitespace is ignored).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["token", "unsigned"])]
+    token_file: Option<PathBuf>,
+    /// The callback token itself: visible to other users of this machine, for quick trials only.
+    #[arg(long, conflicts_with = "unsigned")]
+    token: Option<String>,
+    /// The app has no callback token: only parse and check the app id (anyone can forge such callbacks).
+    #[arg(long)]
+    unsigned: bool,
+    /// Require this SdkAppid.
+    #[arg(long)]
+    sdkappid: Option<u32>,
+    /// Accept a RequestTime this many seconds away from now.
+    #[arg(long, default_value_t = usersig_login::callback::DEFAULT_MAX_SKEW)]
+    max_skew: u64,
+    /// Check at this time, unix seconds (default: now).
+    #[arg(long)]
+    now: Option<u64>,
+    /// Also parse this State.StateChange body (a file, or - for standard input).
+    #[arg(long, value_name = "FILE")]
+    body: Option<String>,
+    /// The callback URL or its query string.
+    query: String,
+}
+
+/// A nonce for the REST `random` parameter: not a secret, only varied per
+/// request. `RandomState` is seeded from the operating system's randomness.
+fn random_u32() -> u32 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    let [a, b, c, d, ..] = h.finish().to_be_bytes();
+    u32::from_be_bytes([a, b, c, d])
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+pub(crate) fn rest_url(a: &RestUrl, json_out: bool) -> Result<(), Failure> {
+    let input = |e: usersig_login::rest::RestError| Failure::Input(e.to_string());
+    let region: Region = a.region.parse().map_err(input)?;
+    let key = load_key(&a.app)?;
+    let mut api = RestApi::new(a.app.sdkappid, a.admin.as_str(), &key, region).map_err(input)?;
+    if a.backup {
+        api = api.with_backup_domain(region);
+    }
+    if let Some(d) = &a.domain {
+        api = api.with_domain(d).map_err(input)?;
+    }
+    let now = a.now.unwrap_or_else(usersig::unix_now);
+    let body = a.body.as_deref().unwrap_or("{}");
+    let req = api
+        .prepare_at(
+            &a.service,
+            &a.command,
+            body.as_bytes(),
+            now,
+            &mut random_u32,
+        )
+        .map_err(input)?;
+    let body = String::from_utf8_lossy(req.body());
+    if json_out {
+        let headers: serde_json::Map<String, serde_json::Value> = req
+            .headers()
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect();
+        println!(
+            "{}",
+            json!({ "method": req.method(), "url": req.url(), "headers": headers, "body": body })
+        );
+    } else if a.curl {
+        let headers: Vec<String> = req
+            .headers()
+            .iter()
+            .map(|(k, v)| format!("-H {}", shell_quote(&format!("{k}: {v}"))))
+            .collect();
+        println!(
+            "curl -sS -X {} {} -d {} {}",
+            req.method(),
+            headers.join(" "),
+            shell_quote(&body),
+            shell_quote(req.url())
+        );
+    } else {
+        println!("{}", req.url());
+    }
+    Ok(())
+}
+
+pub(crate) fn explain(code: &str, json_out: bool) -> Result<(), Failure> {
+    if let Ok(c) = code.parse::<ErrorCode>() {
+        if json_out {
+            println!(
+                "{}",
+                json!({
+                    "code": c.0,
+                    "name": c.name(),
+                    "description": c.description(),
+                    "class": c.class().name(),
+                    "advice": c.class().advice(),
+                    "kick_reason": KickReason::from_code(c).map(KickReason::as_str),
+                })
+            );
+        } else {
+            println!("{}", c.explain());
+            if let Some(k) = KickReason::from_code(c) {
+                println!("kick:  {k}: {}", k.reaction().advice());
+            }
+        }
+        return Ok(());
+    }
+    let k = KickReason::parse(code).map_err(|_| {
+        Failure::Input(format!(
+            "{code:?} is neither an error code (a number or a name such as USERSIG_EXPIRED) nor a kick reason (multipleAccount, multipleDevice, userSigExpired, REST_API_Kick)"
+        ))
+    })?;
+    if json_out {
+        println!(
+            "{}",
+            json!({
+                "kick_reason": k.as_str(),
+                "name": k.constant_name(),
+                "kick_type": k.kick_type(),
+                "web_code": k.web_code().0,
+                "advice": k.reaction().advice(),
+            })
+        );
+    } else {
+        println!("{k} ({})", k.constant_name());
+        println!("do:    {}", k.reaction().advice());
+    }
+    Ok(())
+}
+
+fn load_token(a: &CallbackVerify) -> Result<Option<Zeroizing<String>>, Failure> {
+    if a.unsigned {
+        return Ok(None);
+    }
+    let from_file = |p: &Path| -> Result<Zeroizing<String>, Failure> {
+        let raw =
+            Zeroizing::new(std::fs::read_to_string(p).map_err(|e| {
+                Failure::Input(format!("cannot read token file {}: {e}", p.display()))
+            })?);
+        Ok(Zeroizing::new(raw.trim().to_owned()))
+    };
+    let token = match (&a.token_file, &a.token) {
+        (Some(p), _) => from_file(p)?,
+        (None, Some(t)) => Zeroizing::new(t.clone()),
+        (None, None) => match std::env::var("USERSIG_CALLBACK_TOKEN") {
+            Ok(t) => Zeroizing::new(t),
+            Err(_) => {
+                return Err(Failure::Input(
+                    "no callback token: use --token-file FILE, USERSIG_CALLBACK_TOKEN, --token TOKEN, or --unsigned"
+                        .into(),
+                ));
+            }
+        },
+    };
+    if token.is_empty() {
+        return Err(Failure::Input("the callback token is empty".into()));
+    }
+    Ok(Some(token))
+}
+
+pub(crate) fn callback_verify(a: &CallbackVerify, json_out: bool) -> Result<(), Failure> {
+    let mut verifier = match load_token(a)? {
+        Some(t) => CallbackVerifier::new(t.as_str()),
+        None => CallbackVerifier::unsigned(),
+    }
+    .with_max_skew(a.max_skew);
+    if let Some(app) = a.sdkappid {
+        verifier = verifier.with_sdkappid(app);
+    }
+    let now = a.now.unwrap_or_else(usersig::unix_now);
+    let body = match &a.body {
+        Some(b) => Some(read_input(b)?),
+        None => None,
+    };
+    let checked = verifier
+        .verify_query_at(&a.query, now)
+        .and_then(|q| match &body {
+            Some(b) => StateChange::parse(b).map(|s| (q, Some(s))),
+            None => Ok((q, None)),
+        });
+    match checked {
+        Ok((q, state)) => {
+            print_callback(&q, state.as_ref(), json_out);
+            Ok(())
+        }
+        Err(e) => Err(Failure::CallbackRejected(e)),
+    }
+}
+
+fn print_callback(q: &CallbackQuery, state: Option<&StateChange>, json_out: bool) {
+    if json_out {
+        let state = state.map(|s| {
+            json!({
+                "action": format!("{:?}", s.action),
+                "account": s.account,
+                "reason": format!("{:?}", s.reason),
+                "kicked_platforms": s.kicked_platforms,
+                "event_time_ms": s.event_time_ms,
+            })
+        });
+        println!(
+            "{}",
+            json!({
+                "valid": true,
+                "signed": q.signed,
+                "sdkappid": q.sdkappid,
+                "command": q.command,
+                "client_ip": q.client_ip,
+                "opt_platform": q.opt_platform,
+                "request_time": q.request_time,
+                "state_change": state,
+                "reply": usersig_login::callback::OK_REPLY,
+            })
+        );
+        return;
+    }
+    println!(
+        "valid{}",
+        if q.signed {
+            ""
+        } else {
+            " (unsigned: not authenticated)"
+        }
+    );
+    println!("command     {}", q.command);
+    println!("sdkappid    {}", q.sdkappid);
+    if let Some(ip) = &q.client_ip {
+        println!("client ip   {ip}");
+    }
+    if let Some(p) = &q.opt_platform {
+        println!("platform    {p}");
+    }
+    if let Some(t) = q.request_time {
+        println!("sent at     {} ({t})", crate::output::date(t));
+    }
+    if let Some(s) = state {
+        println!(
+            "state       {:?} {:?} ({:?})",
+            s.action, s.account, s.reason
+        );
+        if !s.kicked_platforms.is_empty() {
+            println!("kicked      {}", s.kicked_platforms.join(", "));
+        }
+    }
+    println!("reply       {}", usersig_login::callback::OK_REPLY);
+}
+
+pub(crate) fn rejected(e: &CallbackError, json_out: bool) {
+    if json_out {
+        println!("{}", json!({ "valid": false, "error": e.to_string() }));
+    } else {
+        println!("invalid: {e}");
+    }
+}
