@@ -268,13 +268,15 @@ mod fast {
         fn string(&mut self) -> Option<&'a str> {
             self.eat(b'"')?;
             let start = self.i;
-            let len = self.s.get(start..)?.iter().position(|&b| b == b'"')?;
-            let raw = self.s.get(start..start + len)?;
-            if raw.iter().any(|&b| b == b'\\' || b < 0x20) {
+            let rest = self.s.get(start..)?;
+            let len = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            if rest.get(len) != Some(&b'"') {
                 return None;
             }
             self.i = start + len + 1;
-            core::str::from_utf8(raw).ok()
+            core::str::from_utf8(rest.get(..len)?).ok()
         }
         /// An unsigned integer in canonical form that fits in 64 bits.
         fn integer(&mut self) -> Option<u64> {

@@ -18,6 +18,7 @@ mod codec;
 mod deflate;
 mod doc;
 mod error;
+mod inflate;
 mod inspect;
 mod key;
 mod privmap;
