@@ -1,0 +1,102 @@
+"""Times the usersig Python package against the official tls-sig-api-v2
+package, side by side in one process, and prints ratios.
+
+    target/python-venv/bin/python benches/python_bench.py   # after scripts/test-python.sh
+
+Each figure is the best of several repeats (the least disturbed by other work
+on the machine); compare the ratios, not the bare times.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import timeit
+from typing import Callable
+
+from TLSSigAPIv2 import TLSSigAPIv2 as Official
+
+import usersig
+from usersig import Signer, Verifier
+
+APP = 1400000000
+KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
+NOW = 1700000000
+REPEATS = 7
+
+
+def best_us(fn: Callable[[], object], number: int) -> float:
+    """Best of REPEATS runs, in microseconds per call."""
+    return min(timeit.repeat(fn, number=number, repeat=REPEATS)) / number * 1e6
+
+
+def threaded_us(work: Callable[[], object], threads: int, number: int) -> float:
+    """Wall-clock microseconds for `threads` threads each running `work` `number` times."""
+
+    def run() -> None:
+        for _ in range(number):
+            work()
+
+    best = float("inf")
+    for _ in range(REPEATS):
+        pool = [threading.Thread(target=run) for _ in range(threads)]
+        start = time.perf_counter()
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        best = min(best, time.perf_counter() - start)
+    return best * 1e6
+
+
+def main() -> None:
+    official = Official(APP, KEY)
+    signer = Signer(APP, KEY)
+    stored = Signer(APP, KEY, compression="stored")
+    verifier = Verifier(APP, KEY)
+    sig = signer.sign("xiaojun", 86400, now=NOW)
+
+    n = 20000
+    t_official = best_us(lambda: official.gen_sig("xiaojun", 86400), n // 4)
+    t_sign = best_us(lambda: signer.sign("xiaojun", 86400, now=NOW), n)
+    t_sign_stored = best_us(lambda: stored.sign("xiaojun", 86400, now=NOW), n)
+    t_verify = best_us(lambda: verifier.verify("xiaojun", sig, now=NOW), n)
+
+    batch = 1000
+    names = ["xiaojun"] * batch
+    pairs = [("xiaojun", sig)] * batch
+    t_sign_many = best_us(lambda: signer.sign_many(names, 86400, now=NOW), 20) / batch
+    t_verify_many = best_us(lambda: verifier.verify_many(pairs, now=NOW), 20) / batch
+
+    # Two threads, each with the same amount of batch work as the single thread.
+    rounds = 20
+    one_sign = threaded_us(lambda: signer.sign_many(names, 86400, now=NOW), 1, rounds)
+    two_sign = threaded_us(lambda: signer.sign_many(names, 86400, now=NOW), 2, rounds)
+    one_verify = threaded_us(lambda: verifier.verify_many(pairs, now=NOW), 1, rounds)
+    two_verify = threaded_us(lambda: verifier.verify_many(pairs, now=NOW), 2, rounds)
+
+    print(f"usersig {getattr(usersig, '__version__', '?')}, cores available: {os.cpu_count()}")
+    print(f"{'call':52} {'us/call':>9}")
+    rows = [
+        ("official tls-sig-api-v2 gen_sig", t_official),
+        ("usersig Signer.sign (default compression)", t_sign),
+        ("usersig Signer.sign (stored)", t_sign_stored),
+        ("usersig Verifier.verify", t_verify),
+        ("usersig Signer.sign_many, per sig (GIL released)", t_sign_many),
+        ("usersig Verifier.verify_many, per sig (GIL released)", t_verify_many),
+    ]
+    for name, t in rows:
+        print(f"{name:52} {t:9.3f}")
+    print()
+    print("ratios")
+    print(f"  Signer.sign vs official gen_sig:            {t_official / t_sign:6.1f}x faster")
+    print(f"  Signer.sign (stored) vs official gen_sig:   {t_official / t_sign_stored:6.1f}x faster")
+    print(f"  Python call overhead, sign   (sign - sign_many per sig):     {t_sign - t_sign_many:+.3f} us")
+    print(f"  Python call overhead, verify (verify - verify_many per sig): {t_verify - t_verify_many:+.3f} us")
+    print(f"  sign_many on 2 threads:   {2 * one_sign / two_sign:4.2f}x the throughput of 1 thread")
+    print(f"  verify_many on 2 threads: {2 * one_verify / two_verify:4.2f}x the throughput of 1 thread")
+
+
+if __name__ == "__main__":
+    main()
