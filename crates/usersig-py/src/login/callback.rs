@@ -241,8 +241,7 @@ impl StateChange {
 /// lowercase hex of ``SHA-256(token + request_time)``.
 #[pyfunction]
 pub(crate) fn callback_sign(token: &str, request_time: &Bound<'_, PyAny>) -> PyResult<String> {
-    let rt = if request_time.is_instance_of::<PyInt>() && !request_time.is_instance_of::<PyBool>()
-    {
+    let rt = if request_time.is_instance_of::<PyInt>() && !request_time.is_instance_of::<PyBool>() {
         request_time.str()?.to_cow()?.into_owned()
     } else if let Ok(s) = request_time.cast::<PyString>() {
         s.to_cow()?.into_owned()

@@ -121,6 +121,13 @@ impl ErrorClass {
     fn __str__(&self) -> &'static str {
         self.core().name()
     }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (&'static str,))> {
+        Ok((
+            slf.py().get_type::<Self>().getattr("parse")?,
+            (slf.get().core().name(),),
+        ))
+    }
 }
 
 /// A numeric error code of the IM server, the REST API or an SDK.
@@ -275,6 +282,10 @@ impl Code {
 
     fn __str__(&self) -> String {
         self.0.to_string()
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyAny>, (u32,)) {
+        (slf.py().get_type::<Self>().into_any(), (slf.get().0.0,))
     }
 
     fn __repr__(&self) -> String {

@@ -110,9 +110,8 @@ impl KickReason {
     /// ``ErrorCode``. Raises ``InvalidArgumentError`` for anything else.
     #[staticmethod]
     fn parse(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let unknown = |e: kick::ParseKickReasonError| {
-            invalid_argument(py, "value", "unknown", e.to_string())
-        };
+        let unknown =
+            |e: kick::ParseKickReasonError| invalid_argument(py, "value", "unknown", e.to_string());
         if let Ok(c) = value.cast::<Code>() {
             return kick::KickReason::parse(&c.get().0.to_string())
                 .map(Self::from_core)
@@ -155,6 +154,13 @@ impl KickReason {
 
     fn __str__(&self) -> &'static str {
         self.core().as_str()
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (&'static str,))> {
+        Ok((
+            slf.py().get_type::<Self>().getattr("parse")?,
+            (slf.get().core().as_str(),),
+        ))
     }
 }
 

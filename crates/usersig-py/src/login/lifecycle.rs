@@ -515,6 +515,7 @@ pub(crate) fn preflight(
     let sdkappid = sdkappid.u32(py, "sdkappid")?;
     let sig = String::from_utf8_lossy(&sig_bytes(user_sig)?).into_owned();
     let now = now_or_clock(py, now)?;
-    let i = core::preflight_at(sdkappid, user_id, &sig, now).map_err(|e| preflight_error(py, &e))?;
+    let i =
+        core::preflight_at(sdkappid, user_id, &sig, now).map_err(|e| preflight_error(py, &e))?;
     Inspection::new(py, i)
 }

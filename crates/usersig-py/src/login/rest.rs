@@ -171,7 +171,11 @@ impl RestApi {
         let mut source = feed(draw_random(py, random, count)?);
         let mut api = lock(&self.inner);
         run(&mut api, &mut source)
-            .map(|v| v.into_iter().map(|inner| PreparedRequest { inner }).collect())
+            .map(|v| {
+                v.into_iter()
+                    .map(|inner| PreparedRequest { inner })
+                    .collect()
+            })
             .map_err(|e| rest_error(py, &e))
     }
 
