@@ -1,8 +1,14 @@
 """Exceptions raised by usersig.
 
-Every error is a subclass of :class:`UserSigError`, itself a ``ValueError``,
-and carries its details as attributes (never only as text). Messages never
-contain the secret key.
+Every error about a UserSig or an argument is a subclass of
+:class:`UserSigError`, itself a ``ValueError``. The login handshake
+(``usersig.login``) raises subclasses of :class:`LoginError`: a REST server's
+answer or an unreadable response is not a problem with a value the caller
+gave, so those are not ``ValueError``s; a refused callback and a UserSig
+that fails the pre-flight check are both. A bad argument to anything in
+``usersig.login`` is an :class:`InvalidArgumentError`, as everywhere else.
+Every exception carries its details as attributes (never only as text).
+Messages never contain the secret key, an admin UserSig or a callback token.
 
 Hierarchy::
 
@@ -18,11 +24,21 @@ Hierarchy::
     │   ├── UnexpectedUserBufError
     │   └── MissingUserBufError
     └── RoomMismatchError           expected, found
+
+    LoginError(Exception)
+    ├── ApiError                    code, info, error_class, request_id, waiting_time
+    ├── TransportError              kind, status, field
+    ├── SigRefusedError             code, kind, issued_at, kicked_at
+    ├── CallbackError(ValueError)   kind, parameter, ...
+    └── PreflightError(ValueError)  code, kind, ...
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+if TYPE_CHECKING:
+    from usersig._native import ErrorClass, ErrorCode
 
 __all__ = [
     "UserSigError",
@@ -37,10 +53,16 @@ __all__ = [
     "UnexpectedUserBufError",
     "MissingUserBufError",
     "RoomMismatchError",
+    "LoginError",
+    "ApiError",
+    "TransportError",
+    "SigRefusedError",
+    "CallbackError",
+    "PreflightError",
 ]
 
 
-def _restore(cls: type[UserSigError], args: tuple[Any, ...], state: dict[str, Any]) -> UserSigError:
+def _restore(cls: type[Exception], args: tuple[Any, ...], state: dict[str, Any]) -> Exception:
     exc = cls.__new__(cls, *args)
     exc.args = args
     exc.__dict__.update(state)
@@ -72,8 +94,11 @@ class InvalidArgumentError(UserSigError):
 
     ``argument`` names it (``"identifier"``, ``"expire"``, ``"key"``,
     ``"sdkappid"``, ``"userbuf"``, ``"room_id"``, ``"room_str"``,
-    ``"privileges"``, ``"now"``, ...); ``kind`` names the rule broken
-    (``"empty"``, ``"too_long"``, ``"zero"``, ``"negative"``, ...).
+    ``"privileges"``, ``"now"``; in ``usersig.login`` also ``"service"``,
+    ``"command"``, ``"domain"``, ``"region"``, ``"body"``, ``"user_id"``,
+    ``"random"``, ``"code"``, ``"platform"``, ``"web_instances"``, ...);
+    ``kind`` names the rule broken (``"empty"``, ``"too_long"``, ``"zero"``,
+    ``"negative"``, ``"unknown"``, ...).
     """
 
     def __init__(self, message: str, *, argument: Optional[str], kind: str) -> None:
@@ -161,3 +186,144 @@ class RoomMismatchError(UserSigError):
         super().__init__(message)
         self.expected = expected
         self.found = found
+
+
+class LoginError(Exception):
+    """Base class of the errors of the login handshake (``usersig.login``).
+
+    ``message`` is the human-readable text (also ``str(exc)``).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __reduce__(self) -> Any:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+class ApiError(LoginError):
+    """The IM REST API answered ``ActionStatus: FAIL`` (or a non-zero ErrorCode).
+
+    ``code`` is the ``ErrorCode``, ``info`` the server's ErrorInfo (at most
+    1 KiB), ``error_class`` what to do (an ``ErrorClass``: ``RETRY``,
+    ``REISSUE``, ``IMPORT``, ``CONFIG``, ``STOP``, ``UNKNOWN``),
+    ``request_id`` the RequestId when the API gives one, ``waiting_time``
+    the seconds the server asked to wait (60022), else None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode,
+        info: str,
+        error_class: ErrorClass,
+        request_id: Optional[str] = None,
+        waiting_time: Optional[float] = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.info = info
+        self.error_class = error_class
+        self.request_id = request_id
+        self.waiting_time = waiting_time
+
+
+class TransportError(LoginError):
+    """The response is not an IM REST response; usually worth a retry.
+
+    ``kind``: ``"status"`` (the HTTP status, in ``status``, is not 200),
+    ``"too_large"``, ``"not_json"``, ``"not_an_object"`` or ``"field"`` (the
+    field named by ``field`` is missing or has the wrong type).
+    """
+
+    def __init__(
+        self, message: str, *, kind: str, status: Optional[int] = None, field: Optional[str] = None
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.field = field
+
+
+class SigRefusedError(LoginError):
+    """The instance table refuses a UserSig: ``kind`` ``"revoked"`` (issued
+    at ``issued_at``, at or before a REST kick at ``kicked_at``; ``code``
+    70052) or ``"expired"`` (``code`` 70001)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode,
+        kind: str,
+        issued_at: Optional[int] = None,
+        kicked_at: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.kind = kind
+        self.issued_at = issued_at
+        self.kicked_at = kicked_at
+
+
+class CallbackError(LoginError, ValueError):
+    """A callback from IM was refused.
+
+    ``kind``: ``"query_too_long"``, ``"missing"``, ``"duplicate"``,
+    ``"malformed"`` (``parameter`` names the query parameter),
+    ``"bad_signature"``, ``"stale"`` (``request_time``, ``now``,
+    ``max_skew``), ``"app_id_mismatch"`` (``expected``, ``found``),
+    ``"body_too_large"``, ``"body"`` or ``"wrong_command"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        parameter: Optional[str] = None,
+        request_time: Optional[int] = None,
+        now: Optional[int] = None,
+        max_skew: Optional[int] = None,
+        expected: Optional[int] = None,
+        found: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.parameter = parameter
+        self.request_time = request_time
+        self.now = now
+        self.max_skew = max_skew
+        self.expected = expected
+        self.found = found
+
+
+class PreflightError(LoginError, ValueError):
+    """A UserSig the server would refuse, found before logging in with it.
+
+    ``code`` is the server's answer (70002, 70003, 70014, 70013, 70001) and
+    ``kind`` names the check: ``"empty"``, ``"malformed"``,
+    ``"app_id_mismatch"`` / ``"identifier_mismatch"`` (``expected``,
+    ``found``), ``"expired"`` (``expired_at``, ``now``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode,
+        kind: str,
+        expected: Union[int, str, None] = None,
+        found: Union[int, str, None] = None,
+        expired_at: Optional[int] = None,
+        now: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.kind = kind
+        self.expected = expected
+        self.found = found
+        self.expired_at = expired_at
+        self.now = now

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import doctest
 import re
+import sys
+import time
+import types
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from conftest import DEMO_APP, DEMO_KEY, REPO
@@ -19,6 +23,19 @@ def code_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
+def block(marker: str) -> str:
+    """The one example (not a doctest) that contains ``marker``."""
+    [found] = [b for b in code_blocks() if ">>>" not in b and marker in b]
+    return found
+
+
+def test_every_example_is_run() -> None:
+    examples = [b for b in code_blocks() if ">>>" not in b]
+    markers = ("def issue_usersig", "requests.request", "def im_callback")
+    assert len(examples) == len(markers)
+    assert all(sum(m in b for m in markers) == 1 for b in examples)
+
+
 def test_the_doctest_examples() -> None:
     result = doctest.testfile(
         str(README), module_relative=False, optionflags=doctest.ELLIPSIS, verbose=False
@@ -30,7 +47,7 @@ def test_the_doctest_examples() -> None:
 def test_the_handler_example(monkeypatch: pytest.MonkeyPatch) -> None:
     import flask  # noqa: F401  (a test dependency: its absence must fail)
 
-    [handler] = [b for b in code_blocks() if ">>>" not in b]
+    handler = block("def issue_usersig")
     monkeypatch.setenv("SDKAPPID", str(DEMO_APP))
     monkeypatch.setenv("USERSIG_SECRET_KEY", DEMO_KEY)
     ns: dict[str, Any] = {"__name__": "readme_example", "current_user_id": lambda: "xiaojun"}
@@ -41,3 +58,57 @@ def test_the_handler_example(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (body["sdkAppId"], body["userId"]) == (DEMO_APP, "xiaojun")
     claims = Verifier(DEMO_APP, DEMO_KEY).verify("xiaojun", body["userSig"])
     assert claims.expire == 86400
+
+
+def test_the_rest_request_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[Any, ...]] = []
+
+    def request(method: str, url: str, **kw: Any) -> Any:
+        sent.append((method, url, kw))
+        ok = b'{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}'
+        return types.SimpleNamespace(status_code=200, content=ok)
+
+    fake = types.ModuleType("requests")
+    fake.request = request  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "requests", fake)
+    monkeypatch.setenv("SDKAPPID", str(DEMO_APP))
+    monkeypatch.setenv("USERSIG_SECRET_KEY", DEMO_KEY)
+    ns: dict[str, Any] = {"__name__": "readme_example"}
+    exec(compile(block("requests.request"), str(README), "exec"), ns)
+    response = ns["kick"]("alice")
+    assert response.error_info == ""
+    [(method, url, kw)] = sent
+    assert method == "POST" and kw["data"] == b'{"UserID":"alice"}' and kw["timeout"] == 10
+    assert kw["headers"] == {"Content-Type": "application/json"}
+    assert urlsplit(url).path == "/v4/im_open_login_svc/kick"
+    params = dict(parse_qsl(urlsplit(url).query))
+    assert params["identifier"] == "administrator"
+    Verifier(DEMO_APP, DEMO_KEY).verify("administrator", params["usersig"])
+
+
+def test_the_callback_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    from usersig.login import sign
+
+    monkeypatch.setenv("SDKAPPID", str(DEMO_APP))
+    monkeypatch.setenv("IM_CALLBACK_TOKEN", "xxxxyyyy")
+    seen: list[tuple[str, str]] = []
+    ns: dict[str, Any] = {
+        "__name__": "readme_example",
+        "record_presence": lambda account, action: seen.append((account, action)),
+    }
+    exec(compile(block("def im_callback"), str(README), "exec"), ns)
+    client = ns["app"].test_client()
+    now = str(int(time.time()))
+    query = (
+        f"SdkAppid={DEMO_APP}&CallbackCommand=State.StateChange&contenttype=json"
+        f"&ClientIP=1.2.3.4&OptPlatform=Web&Sign={sign('xxxxyyyy', now)}&RequestTime={now}"
+    )
+    body = b'{"CallbackCommand":"State.StateChange","Info":{"Action":"Login","To_Account":"alice","Reason":"Register"}}'
+    reply = client.post("/im/callback?" + query, data=body)
+    assert (reply.status_code, reply.get_json()) == (200, {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""})
+    assert seen == [("alice", "Login")]
+    forged = query.replace(f"RequestTime={now}", f"RequestTime={int(now) + 1}")
+    reply = client.post("/im/callback?" + forged, data=body)
+    assert reply.status_code == 403
+    assert reply.get_json() == {"ActionStatus": "FAIL", "ErrorCode": 1, "ErrorInfo": "bad_signature"}
+    assert seen == [("alice", "Login")]

@@ -6,8 +6,8 @@
 //! extraction and [`errors`] the one mapping from core errors to the Python
 //! exceptions defined in `usersig/exceptions.py`.
 //!
-//! The bindings of the login crate (`usersig-login`) are to join as a
-//! `login` module next to these, exposed in Python as `usersig.login`.
+//! [`login`] binds the login crate (`usersig-login`): its classes live in
+//! this module too and are re-exported in Python by `usersig.login`.
 //!
 //! Single calls keep the GIL (they take microseconds); `sign_many` and
 //! `verify_many` release it for the whole batch.
@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 mod args;
 mod claims;
 mod errors;
+mod login;
 mod signer;
 mod verifier;
 
@@ -47,5 +48,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_SIG_LEN", usersig::MAX_SIG_LEN)?;
     m.add("MAX_ROOM_STR_LEN", usersig::MAX_ROOM_STR_LEN)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    login::register(m)?;
     Ok(())
 }
