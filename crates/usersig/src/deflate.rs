@@ -21,7 +21,9 @@ const HASH_BITS: u32 = 10;
 const HASH_SIZE: usize = 1 << HASH_BITS;
 const MIN_MATCH: usize = 3;
 const MAX_MATCH: usize = 258;
-const MAX_CHAIN: usize = 32;
+const MAX_CHAIN: usize = 16;
+/// A match this long is taken without looking for a longer one a byte later.
+const GOOD_ENOUGH: usize = 32;
 /// Documents longer than this are stored (never the case for ours: the
 /// longest document `Signer` writes is under 8 KiB).
 const MAX_LZ_INPUT: usize = 32 * 1024;
@@ -118,14 +120,16 @@ struct Bits<'a> {
 }
 
 impl Bits<'_> {
+    /// Appends `len` (at most 16) bits; whole 32-bit words go out at once.
     #[inline]
     fn put(&mut self, bits: u32, len: u32) {
         self.acc |= u64::from(bits) << self.n;
         self.n += len;
-        while self.n >= 8 {
-            self.out.push(self.acc.to_le_bytes()[0]);
-            self.acc >>= 8;
-            self.n -= 8;
+        if self.n >= 32 {
+            let [a, b, c, d, ..] = self.acc.to_le_bytes();
+            self.out.extend_from_slice(&[a, b, c, d]);
+            self.acc >>= 32;
+            self.n -= 32;
         }
     }
     #[inline]
@@ -134,11 +138,10 @@ impl Bits<'_> {
             self.put(u32::from(code), u32::from(len));
         }
     }
-    fn finish(mut self) {
-        if self.n > 0 {
-            self.out.push(self.acc.to_le_bytes()[0]);
-        }
-        self.n = 0;
+    fn finish(self) {
+        let bytes = self.acc.to_le_bytes();
+        self.out
+            .extend_from_slice(bytes.get(..self.n.div_ceil(8) as usize).unwrap_or_default());
     }
 }
 
@@ -169,7 +172,11 @@ impl Lz {
         if i + MIN_MATCH > data.len() {
             return;
         }
-        let h = hash(data, i);
+        self.insert_hashed(hash(data, i), i);
+    }
+
+    #[inline]
+    fn insert_hashed(&mut self, h: usize, i: usize) {
         if let (Some(slot), Some(p)) = (self.head.get_mut(h), self.prev.get_mut(i)) {
             *p = *slot;
             // Positions are stored plus one, so 0 means "none"; data is < 32 KiB.
@@ -177,13 +184,15 @@ impl Lz {
         }
     }
 
-    /// Longest earlier match for position `i`: (length, distance).
-    fn best(&self, data: &[u8], i: usize) -> (usize, usize) {
+    /// Longest earlier match for position `i`: (length, distance), and the
+    /// hash of position `i` (for [`Lz::insert_hashed`]).
+    fn best(&self, data: &[u8], i: usize) -> (usize, usize, usize) {
         if i + MIN_MATCH > data.len() {
-            return (0, 0);
+            return (0, 0, usize::MAX);
         }
+        let h = hash(data, i);
         let max = (data.len() - i).min(MAX_MATCH);
-        let mut cand = self.head.get(hash(data, i)).copied().unwrap_or(0);
+        let mut cand = self.head.get(h).copied().unwrap_or(0);
         let (mut best_len, mut best_dist) = (0, 0);
         for _ in 0..MAX_CHAIN {
             if cand == 0 {
@@ -203,9 +212,9 @@ impl Lz {
             cand = self.prev.get(j).copied().unwrap_or(0);
         }
         if best_len >= MIN_MATCH {
-            (best_len, best_dist)
+            (best_len, best_dist, h)
         } else {
-            (0, 0)
+            (0, 0, h)
         }
     }
 
@@ -223,9 +232,15 @@ impl Lz {
         let mut i = 0;
         let mut pending = self.best(data, 0);
         while i < data.len() {
-            let (len, dist) = pending;
-            self.insert(data, i);
-            let next = self.best(data, i + 1);
+            let (len, dist, h) = pending;
+            if h != usize::MAX {
+                self.insert_hashed(h, i);
+            }
+            let next = if len >= GOOD_ENOUGH {
+                (0, 0, usize::MAX)
+            } else {
+                self.best(data, i + 1)
+            };
             if len >= MIN_MATCH && next.0 <= len {
                 emit_match(&mut bits, len, dist);
                 for k in i + 1..i + len {
