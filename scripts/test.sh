@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting, lints, the Rust test suites with doctests, then the
-# Python package built with maturin, its type stubs and its pytest suite.
+# Python package built with maturin, its type stubs and its pytest suite, then
+# every fuzz target for a few seconds on nightly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,3 +13,5 @@ echo "== cargo test (unit, integration, property, doc)"
 cargo test --workspace --locked
 echo "== Python: pip install ./python, stubtest, pytest"
 bash scripts/test-python.sh
+echo "== fuzz smoke (nightly, cargo-fuzz; a few seconds per target)"
+bash scripts/fuzz-smoke.sh
