@@ -117,8 +117,8 @@ enum Command {
     },
 }
 
-/// The app and its key.
-#[derive(Args, Debug)]
+/// The app and its key. `Debug` leaves the key out.
+#[derive(Args)]
 struct AppArgs {
     /// The SDKAppID.
     #[arg(long)]
@@ -129,6 +129,16 @@ struct AppArgs {
     /// The secret key itself: visible to other users of this machine, for quick trials only.
     #[arg(long, hide_env_values = true)]
     key: Option<String>,
+}
+
+impl std::fmt::Debug for AppArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppArgs")
+            .field("sdkappid", &self.sdkappid)
+            .field("key_file", &self.key_file)
+            .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -337,4 +347,27 @@ fn read_sig(arg: &str) -> Result<String, Failure> {
         .read_to_string(&mut s)
         .map_err(|e| Failure::Input(format!("cannot read the UserSig from standard input: {e}")))?;
     Ok(s.trim().to_owned())
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_leaves_the_key_out() {
+        let cli = Cli::try_parse_from([
+            "usersig",
+            "sign",
+            "--sdkappid",
+            "1400000000",
+            "--key",
+            "SECRET-KEY-ON-THE-COMMAND-LINE",
+            "alice",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let printed = format!("{cli:?} {cli:#?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(printed.contains("[redacted]"), "{printed}");
+    }
 }
