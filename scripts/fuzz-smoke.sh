@@ -43,6 +43,6 @@ for t in $targets; do
         tail -n 60 "$log" >&2
         fail "target $t broke an invariant (crash input under fuzz/artifacts/$t/)"
     fi
-    grep -E '^#[0-9]+ +DONE' "$log" | sed "s/^/$t: /" || true
+    grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | sed "s/^/$t: /" || true
 done
 echo "fuzz smoke: every target ran ${seconds}s without a finding"
