@@ -44,8 +44,8 @@ pub(crate) struct RestUrl {
     command: String,
 }
 
-/// `usersig callback-verify`.
-#[derive(Args, Debug)]
+/// `usersig callback-verify`. `Debug` leaves the token out.
+#[derive(Args)]
 pub(crate) struct CallbackVerify {
     /// Read the callback token from this file (surrounding whitespace is ignored).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["token", "unsigned"])]
@@ -70,6 +70,21 @@ pub(crate) struct CallbackVerify {
     body: Option<String>,
     /// The callback URL or its query string.
     query: String,
+}
+
+impl std::fmt::Debug for CallbackVerify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackVerify")
+            .field("token_file", &self.token_file)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("unsigned", &self.unsigned)
+            .field("sdkappid", &self.sdkappid)
+            .field("max_skew", &self.max_skew)
+            .field("now", &self.now)
+            .field("body", &self.body)
+            .field("query", &self.query)
+            .finish()
+    }
 }
 
 /// A nonce for the REST `random` parameter: not a secret, only varied per

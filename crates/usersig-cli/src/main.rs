@@ -128,8 +128,8 @@ enum Command {
     CallbackVerify(login::CallbackVerify),
 }
 
-/// The app and its key.
-#[derive(Args, Debug)]
+/// The app and its key. `Debug` leaves the key out.
+#[derive(Args)]
 pub(crate) struct AppArgs {
     /// The SDKAppID.
     #[arg(long)]
@@ -140,6 +140,16 @@ pub(crate) struct AppArgs {
     /// The secret key itself: visible to other users of this machine, for quick trials only.
     #[arg(long, hide_env_values = true)]
     key: Option<String>,
+}
+
+impl std::fmt::Debug for AppArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppArgs")
+            .field("sdkappid", &self.sdkappid)
+            .field("key_file", &self.key_file)
+            .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -376,4 +386,51 @@ pub(crate) fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
         return Err(Failure::Input(format!("{what} is larger than 1 MiB")));
     }
     Ok(buf)
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_leaves_the_key_out() {
+        let cli = Cli::try_parse_from([
+            "usersig",
+            "sign",
+            "--sdkappid",
+            "1400000000",
+            "--key",
+            "SECRET-KEY-ON-THE-COMMAND-LINE",
+            "alice",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let printed = format!("{cli:?} {cli:#?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(printed.contains("[redacted]"), "{printed}");
+        for args in [
+            &[
+                "usersig",
+                "rest-url",
+                "--sdkappid",
+                "1",
+                "--key",
+                "SECRET-KEY",
+                "a",
+                "b",
+            ][..],
+            &[
+                "usersig",
+                "callback-verify",
+                "--token",
+                "SECRET-TOKEN",
+                "SdkAppid=1",
+            ][..],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{e}"));
+            let printed = format!("{cli:?} {cli:#?}");
+            assert!(!printed.contains("SECRET"), "{printed}");
+            assert!(printed.contains("[redacted]"), "{printed}");
+        }
+    }
 }

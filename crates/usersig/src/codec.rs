@@ -334,7 +334,11 @@ fn decode_outer(sig: &[u8], std: &mut Vec<u8>, zlib: &mut Vec<u8>) -> Result<(),
 
 /// Inflates a zlib stream into `out`, refusing to produce more than
 /// [`MAX_JSON_LEN`] bytes; returns the length produced.
-fn inflate(d: &mut Decompress, zlib: &[u8], out: &mut Vec<u8>) -> Result<usize, Malformed> {
+pub(crate) fn inflate(
+    d: &mut Decompress,
+    zlib: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<usize, Malformed> {
     // One byte beyond the cap tells "exactly at the cap" from "over it".
     out.resize(MAX_JSON_LEN + 1, 0);
     if let Some(n) = out

@@ -188,6 +188,12 @@ pub(crate) fn parse(json: &[u8]) -> Result<RawDoc<'_>, Malformed> {
     }
 }
 
+/// The fast reader alone, for the fuzz harness that checks it against [`parse_general`].
+#[cfg(feature = "fuzzing")]
+pub(crate) fn parse_fast(json: &[u8]) -> Option<RawDoc<'_>> {
+    fast::parse(json)
+}
+
 /// Parses the inflated document with `serde_json`: any valid JSON, every error typed.
 pub(crate) fn parse_general(json: &[u8]) -> Result<RawDoc<'_>, Malformed> {
     let mut ctx = Ctx::default();

@@ -18,6 +18,9 @@ mod codec;
 mod deflate;
 mod doc;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz_harness;
 mod inflate;
 mod inspect;
 mod key;

@@ -327,7 +327,9 @@ impl Verifier {
     }
 
     /// Recomputes the MAC over the decoded fields and compares it with
-    /// `TLS.sig` in constant time (`hmac`'s `verify_slice`, built on `subtle`).
+    /// `TLS.sig` in constant time: `hmac`'s `verify_slice` checks the length,
+    /// then compares every byte with `ctutils::CtEq` (conditional moves from
+    /// the `cmov` crate) without an early exit.
     fn check_mac(&self, doc: &RawDoc<'_>) -> Result<(), Error> {
         let tag = codec::b64_tag(&doc.sig).ok_or(Malformed::SigEncoding)?;
         let mut mac = self.mac.clone();
