@@ -117,7 +117,11 @@ pub(crate) fn issue(mac: &HmacSha256, f: &Fields<'_>, compression: Compression) 
         write_json(&mut s.text, f, userbuf_b64, sig);
         s.zlib.clear();
         match compression {
-            Compression::Default => s.lz.compress(&s.text, &mut s.zlib),
+            Compression::Default => {
+                // The document ends with the 44 base64 characters of the MAC and `"}`.
+                let tail = s.text.len().saturating_sub(sig.len() + 2);
+                s.lz.compress_with_literal_tail(&s.text, tail, &mut s.zlib);
+            }
             Compression::Stored => deflate::stored(&s.text, &mut s.zlib),
             Compression::Zlib => zlib6(
                 s.zlib6

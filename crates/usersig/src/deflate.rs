@@ -220,6 +220,18 @@ impl Lz {
 
     /// Appends a complete zlib stream of `data` (fixed Huffman codes) to `out`.
     pub(crate) fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        self.compress_with_literal_tail(data, data.len(), out);
+    }
+
+    /// As [`Lz::compress`], but no match is looked for from `tail` on: the
+    /// caller knows those bytes are random (the MAC's base64 at the end of a
+    /// sig's document), where a search would cost time and find nothing.
+    pub(crate) fn compress_with_literal_tail(
+        &mut self,
+        data: &[u8],
+        tail: usize,
+        out: &mut Vec<u8>,
+    ) {
         if data.len() > MAX_LZ_INPUT {
             return stored(data, out);
         }
@@ -229,9 +241,10 @@ impl Lz {
         self.prev.resize(data.len(), 0);
         let mut bits = Bits { out, acc: 0, n: 0 };
         bits.put(0b011, 3); // BFINAL = 1, BTYPE = 01 (fixed Huffman)
+        let searched = data.get(..tail).unwrap_or(data);
         let mut i = 0;
         let mut pending = self.best(data, 0);
-        while i < data.len() {
+        while i < searched.len() {
             let (len, dist, h) = pending;
             if h != usize::MAX {
                 self.insert_hashed(h, i);
@@ -253,6 +266,9 @@ impl Lz {
                 i += 1;
                 pending = next;
             }
+        }
+        for &b in data.get(i..).unwrap_or_default() {
+            bits.sym(usize::from(b));
         }
         bits.sym(256);
         bits.finish();
