@@ -68,6 +68,18 @@ fn ticket_text(p: &PrivateMapKey) -> String {
     )
 }
 
+/// The lines every decoded sig shows: who, which app, when issued, how long.
+fn fields(identifier: &str, sdkappid: u64, issued_at: u64, expire: u64, now: u64) {
+    println!("identifier  {identifier}");
+    println!("sdkappid    {sdkappid}");
+    println!(
+        "issued at   {} ({issued_at}, {})",
+        date(issued_at),
+        relative(issued_at, now)
+    );
+    println!("expire      {expire} s ({})", span(expire));
+}
+
 pub(crate) fn issued(
     sig: &str,
     identifier: &str,
@@ -116,15 +128,13 @@ pub(crate) fn verified(c: &Claims, room: Option<&PrivateMapKeyClaims>, now: u64,
         return;
     }
     println!("valid");
-    println!("identifier  {}", c.identifier);
-    println!("sdkappid    {}", c.sdkappid);
-    println!(
-        "issued at   {} ({}, {})",
-        date(c.issued_at),
+    fields(
+        &c.identifier,
+        u64::from(c.sdkappid),
         c.issued_at,
-        relative(c.issued_at, now)
+        c.expire,
+        now,
     );
-    println!("expire      {} s ({})", c.expire, span(c.expire));
     println!(
         "expires at  {} ({}, {})",
         date(c.expires_at),
@@ -217,15 +227,7 @@ pub(crate) fn inspection(i: &Inspection, now: u64, json: bool) {
     }
     println!("not verified: decoded without the key");
     println!("version     {}", i.version);
-    println!("identifier  {}", i.identifier);
-    println!("sdkappid    {}", i.sdkappid);
-    println!(
-        "issued at   {} ({}, {})",
-        date(i.issued_at),
-        i.issued_at,
-        relative(i.issued_at, now)
-    );
-    println!("expire      {} s ({})", i.expire, span(i.expire));
+    fields(&i.identifier, i.sdkappid, i.issued_at, i.expire, now);
     match i.expires_at {
         Some(e) => println!(
             "expires at  {} ({}, {}){}",

@@ -185,6 +185,15 @@ pub(crate) fn mac_signed_text(
     }
 }
 
+/// The keyed HMAC state for an app, refusing app id 0 (shared by
+/// [`crate::Signer::new`] and [`crate::Verifier::new`]).
+pub(crate) fn app_mac(sdkappid: u32, key: &[u8]) -> Result<HmacSha256, crate::Error> {
+    if sdkappid == 0 {
+        return Err(crate::InvalidArgument::ZeroAppId.into());
+    }
+    Ok(keyed_mac(key))
+}
+
 /// A keyed HMAC state, ready to clone per message.
 pub(crate) fn keyed_mac(key: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.

@@ -88,12 +88,9 @@ impl Signer {
     /// # Errors
     /// [`InvalidArgument::ZeroAppId`] for app id 0.
     pub fn new(sdkappid: u32, key: &SecretKey) -> Result<Self, Error> {
-        if sdkappid == 0 {
-            return Err(InvalidArgument::ZeroAppId.into());
-        }
         Ok(Self {
             sdkappid,
-            mac: codec::keyed_mac(key.expose()),
+            mac: codec::app_mac(sdkappid, key.expose())?,
             compression: Compression::default(),
         })
     }

@@ -6,7 +6,7 @@ use hmac::Mac;
 
 use crate::codec::{self, HmacSha256};
 use crate::doc::RawDoc;
-use crate::error::{Error, InvalidArgument, Malformed};
+use crate::error::{Error, Malformed};
 use crate::key::SecretKey;
 use crate::privmap::{PrivateMapKey, PrivateMapKeyError, Privileges, Room};
 use crate::unix_now;
@@ -87,12 +87,9 @@ impl Verifier {
     /// # Errors
     /// [`InvalidArgument::ZeroAppId`] for app id 0.
     pub fn new(sdkappid: u32, key: &SecretKey) -> Result<Self, Error> {
-        if sdkappid == 0 {
-            return Err(InvalidArgument::ZeroAppId.into());
-        }
         Ok(Self {
             sdkappid,
-            mac: codec::keyed_mac(key.expose()),
+            mac: codec::app_mac(sdkappid, key.expose())?,
             leeway: 0,
             max_future: None,
         })
