@@ -1,12 +1,12 @@
 //! Python bindings for the `usersig` crate: the extension module
 //! `usersig._native`, wrapped by the `usersig` Python package (`python/`).
 //!
-//! Layout: [`signer`] and [`verifier`] hold the two classes that carry a key,
-//! [`claims`] the read-only result classes, [`args`] the strict argument
-//! extraction and [`errors`] the one mapping from core errors to the Python
+//! Layout: `signer` and `verifier` hold the two classes that carry a key,
+//! `claims` the read-only result classes, `args` the strict argument
+//! extraction and `errors` the one mapping from core errors to the Python
 //! exceptions defined in `usersig/exceptions.py`.
 //!
-//! [`login`] binds the login crate (`usersig-login`): its classes live in
+//! `login` binds the login crate (`usersig-login`): its classes live in
 //! this module too and are re-exported in Python by `usersig.login`.
 //!
 //! Single calls keep the GIL (they take microseconds); `sign_many` and

@@ -219,6 +219,7 @@ impl Lz {
     }
 
     /// Appends a complete zlib stream of `data` (fixed Huffman codes) to `out`.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) {
         self.compress_with_literal_tail(data, data.len(), out);
     }

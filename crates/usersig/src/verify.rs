@@ -85,7 +85,7 @@ impl Verifier {
     /// A verifier for `sdkappid` with the app's secret key.
     ///
     /// # Errors
-    /// [`InvalidArgument::ZeroAppId`] for app id 0.
+    /// [`InvalidArgument::ZeroAppId`](crate::InvalidArgument::ZeroAppId) for app id 0.
     pub fn new(sdkappid: u32, key: &SecretKey) -> Result<Self, Error> {
         Ok(Self {
             sdkappid,
