@@ -11,6 +11,8 @@ cargo fmt --all -- --check
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo doc -D warnings (every public item documented, every link resolved)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 echo "== cargo test (unit, integration, property, doc)"
 cargo test --workspace --locked
 echo "== Python: pip install ./python, stubtest, pytest"
