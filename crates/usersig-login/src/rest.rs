@@ -767,14 +767,7 @@ impl RestApi {
         now: u64,
         random: &mut dyn RandomSource,
     ) -> Result<Vec<PreparedRequest>, RestError> {
-        self.batches(user_ids, ACCOUNT_BATCH, now, random, |chunk| {
-            let items: Vec<Value> = chunk.iter().map(|u| json!({ "UserID": u })).collect();
-            (
-                "im_open_login_svc",
-                "account_check",
-                json!({ "CheckItem": items }),
-            )
-        })
+        self.user_id_items(user_ids, "account_check", "CheckItem", now, random)
     }
 
     /// `im_open_login_svc/account_delete`, one request per [`ACCOUNT_BATCH`] accounts.
@@ -787,13 +780,22 @@ impl RestApi {
         now: u64,
         random: &mut dyn RandomSource,
     ) -> Result<Vec<PreparedRequest>, RestError> {
+        self.user_id_items(user_ids, "account_delete", "DeleteItem", now, random)
+    }
+
+    /// `im_open_login_svc/{command}` with `{list: [{"UserID": ..}, ..]}`, in
+    /// batches of [`ACCOUNT_BATCH`]: the shape account_check and account_delete share.
+    fn user_id_items<S: AsRef<str>>(
+        &mut self,
+        user_ids: &[S],
+        command: &'static str,
+        list: &'static str,
+        now: u64,
+        random: &mut dyn RandomSource,
+    ) -> Result<Vec<PreparedRequest>, RestError> {
         self.batches(user_ids, ACCOUNT_BATCH, now, random, |chunk| {
             let items: Vec<Value> = chunk.iter().map(|u| json!({ "UserID": u })).collect();
-            (
-                "im_open_login_svc",
-                "account_delete",
-                json!({ "DeleteItem": items }),
-            )
+            ("im_open_login_svc", command, json!({ list: items }))
         })
     }
 
