@@ -270,8 +270,8 @@ mod fast {
             self.ws();
             (self.s.get(self.i) == Some(&b)).then(|| self.i += 1)
         }
-        /// A string with no escapes and no control characters.
-        fn string(&mut self) -> Option<&'a str> {
+        /// The bytes of a string with no escapes and no control characters.
+        fn raw_string(&mut self) -> Option<&'a [u8]> {
             self.eat(b'"')?;
             let start = self.i;
             let rest = self.s.get(start..)?;
@@ -282,8 +282,14 @@ mod fast {
                 return None;
             }
             self.i = start + len + 1;
-            core::str::from_utf8(rest.get(..len)?).ok()
+            rest.get(..len)
         }
+
+        /// A string with no escapes and no control characters.
+        fn string(&mut self) -> Option<&'a str> {
+            core::str::from_utf8(self.raw_string()?).ok()
+        }
+
         /// An unsigned integer in canonical form that fits in 64 bits.
         fn integer(&mut self) -> Option<u64> {
             self.ws();
@@ -321,16 +327,17 @@ mod fast {
             (None, None, None, None, None, None, None);
         c.eat(b'{')?;
         loop {
-            let key = c.string()?;
+            // Keys are compared as bytes: only the seven ASCII names are taken.
+            let key = c.raw_string()?;
             c.eat(b':')?;
             match key {
-                "TLS.ver" => set(&mut ver, c.string())?,
-                "TLS.identifier" => set(&mut id, c.string())?,
-                "TLS.sdkappid" => set(&mut app, c.integer())?,
-                "TLS.expire" => set(&mut exp, c.integer())?,
-                "TLS.time" => set(&mut time, c.integer())?,
-                "TLS.userbuf" => set(&mut ub, c.string())?,
-                "TLS.sig" => set(&mut sig, c.string())?,
+                b"TLS.ver" => set(&mut ver, c.raw_string().filter(|v| *v == b"2.0"))?,
+                b"TLS.identifier" => set(&mut id, c.string())?,
+                b"TLS.sdkappid" => set(&mut app, c.integer())?,
+                b"TLS.expire" => set(&mut exp, c.integer())?,
+                b"TLS.time" => set(&mut time, c.integer())?,
+                b"TLS.userbuf" => set(&mut ub, c.string())?,
+                b"TLS.sig" => set(&mut sig, c.string())?,
                 _ => return None,
             }
             if c.eat(b',').is_none() {
@@ -339,11 +346,12 @@ mod fast {
             }
         }
         c.ws();
-        if c.i != json.len() || ver != Some("2.0") {
+        if c.i != json.len() {
             return None;
         }
+        ver?;
         Some(RawDoc {
-            ver: Cow::Borrowed(ver?),
+            ver: Cow::Borrowed("2.0"),
             identifier: Cow::Borrowed(id?),
             sdkappid: app?,
             expire: exp?,
