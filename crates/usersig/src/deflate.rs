@@ -98,18 +98,147 @@ const LEN_INDEX: [u8; MAX_MATCH + 1] = {
     t
 };
 
-/// Reusable working memory: the hash heads and chains.
+/// Distance code for each distance - 1 below 256, then for each
+/// (distance - 1) >> 7 (zlib's `_dist_code`), so a match needs no search.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    reason = "evaluated at compile time: an out-of-range index or value is a build error"
+)]
+const DIST_INDEX: [u8; 512] = {
+    let mut t = [0u8; 512];
+    let mut code = 0;
+    while code < 30 {
+        let first = DIST_BASE[code] as usize - 1;
+        let last = first + (1 << DIST_EXTRA[code]);
+        let mut d = first;
+        while d < last {
+            if d < 256 {
+                t[d] = code as u8;
+            } else {
+                t[256 + (d >> 7)] = code as u8;
+            }
+            d += 1;
+        }
+        code += 1;
+    }
+    t
+};
+
+/// The 5-bit distance codes, bit-reversed for the stream.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    reason = "evaluated at compile time: an out-of-range index or value is a build error"
+)]
+const DIST_CODE_REV: [u8; 30] = {
+    let mut t = [0u8; 30];
+    let mut code = 0;
+    while code < 30 {
+        t[code] = reverse(code as u32, 5) as u8;
+        code += 1;
+    }
+    t
+};
+
+/// Every document `Signer` writes starts with these bytes.
+pub(crate) const DOC_PREFIX: &[u8] = br#"{"TLS.ver":"2.0","TLS.identifier":""#;
+/// Where a parse of a document starting with [`DOC_PREFIX`] resumes from
+/// the snapshot: the last position whose parse cannot depend on what follows
+/// the prefix (position 30 starts `er":"`, whose match may run on into the
+/// identifier). [`Snapshot::take`] checks this rather than trusting it.
+const RESUME_AT: usize = 30;
+
+/// Reusable working memory: the hash heads and chains. Both are indexed by
+/// masked values, so the hot loop carries no bounds checks; `prev` needs no
+/// clearing, since a chain only reaches positions inserted by the same call.
 pub(crate) struct Lz {
     head: Box<[u16; HASH_SIZE]>,
-    prev: Vec<u16>,
+    prev: Box<[u16; MAX_LZ_INPUT]>,
+    /// Set when a match ran to the end of the input (see [`Snapshot::take`]).
+    hit_end: bool,
+    /// The state after parsing the first [`RESUME_AT`] bytes of
+    /// [`DOC_PREFIX`], which is the same for every document.
+    snapshot: Option<Box<Snapshot>>,
 }
 
 impl Default for Lz {
     fn default() -> Self {
-        Self {
+        let mut lz = Self {
             head: Box::new([0; HASH_SIZE]),
-            prev: Vec::new(),
+            prev: Box::new([0; MAX_LZ_INPUT]),
+            hit_end: false,
+            snapshot: None,
+        };
+        lz.snapshot = Snapshot::take(&mut lz).map(Box::new);
+        lz
+    }
+}
+
+impl Lz {
+    /// An `Lz` that always parses from the first byte, to hold the snapshot
+    /// path to.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn without_snapshot() -> Self {
+        Self {
+            snapshot: None,
+            ..Self::default()
         }
+    }
+}
+
+/// Where the lazy parse stands at the top of an iteration.
+#[derive(Clone, Copy)]
+struct Parse {
+    /// The next position to insert and match.
+    i: usize,
+    /// The match found at `i - 1` and held back (length 0 for none).
+    prev_len: usize,
+    prev_dist: usize,
+    /// Whether position `i - 1` is held (as a literal or `prev_len`'s match).
+    held: bool,
+}
+
+/// A parse stopped at [`RESUME_AT`] on [`DOC_PREFIX`].
+struct Snapshot {
+    head: Box<[u16; HASH_SIZE]>,
+    prev: [u16; RESUME_AT],
+    /// The stream so far: header and whole 32-bit words of codes.
+    bytes: Vec<u8>,
+    acc: u64,
+    n: u32,
+    parse: Parse,
+}
+
+impl Snapshot {
+    /// Parses the prefix up to [`RESUME_AT`]; `None` if that parse could
+    /// depend on the bytes after the prefix (a match reached its end) or
+    /// did not stop exactly at [`RESUME_AT`].
+    fn take(lz: &mut Lz) -> Option<Self> {
+        let mut bytes = Vec::new();
+        let mut bits = lz.start(&mut bytes);
+        lz.hit_end = false;
+        let mut parse = Parse {
+            i: 0,
+            prev_len: 0,
+            prev_dist: 0,
+            held: false,
+        };
+        lz.parse(DOC_PREFIX, RESUME_AT, &mut parse, &mut bits);
+        let (acc, n) = (bits.acc, bits.n);
+        if lz.hit_end || parse.i != RESUME_AT {
+            return None;
+        }
+        let mut prev = [0; RESUME_AT];
+        prev.copy_from_slice(lz.prev.get(..RESUME_AT)?);
+        Some(Self {
+            head: lz.head.clone(),
+            prev,
+            bytes,
+            acc,
+            n,
+            parse,
+        })
     }
 }
 
@@ -145,76 +274,87 @@ impl Bits<'_> {
     }
 }
 
-fn hash(data: &[u8], i: usize) -> usize {
-    match data.get(i..i + 3) {
-        Some(&[a, b, c]) => {
-            let v = u32::from(a) | u32::from(b) << 8 | u32::from(c) << 16;
-            (v.wrapping_mul(2_654_435_761) >> (32 - HASH_BITS)) as usize
-        }
-        _ => 0,
-    }
+#[inline(always)]
+fn hash3(a: u8, b: u8, c: u8) -> usize {
+    let v = u32::from(a) | u32::from(b) << 8 | u32::from(c) << 16;
+    (v.wrapping_mul(2_654_435_761) >> (32 - HASH_BITS)) as usize
 }
 
-fn common_prefix(data: &[u8], a: usize, b: usize, max: usize) -> usize {
-    match (data.get(a..), data.get(b..)) {
-        (Some(x), Some(y)) => x
-            .iter()
-            .zip(y)
-            .take(max)
-            .take_while(|(p, q)| p == q)
-            .count(),
-        _ => 0,
+/// Length of the common prefix of `x` and `y`, at most `max` (which is at
+/// most the length of both), compared eight bytes at a time.
+#[inline(always)]
+fn common_prefix(x: &[u8], y: &[u8], max: usize) -> usize {
+    let mut n = 0;
+    while n + 8 <= max {
+        let (Some(p), Some(q)) = (x.get(n..n + 8), y.get(n..n + 8)) else {
+            break;
+        };
+        let (Ok(p), Ok(q)) = (<[u8; 8]>::try_from(p), <[u8; 8]>::try_from(q)) else {
+            break;
+        };
+        let d = u64::from_le_bytes(p) ^ u64::from_le_bytes(q);
+        if d != 0 {
+            return n + (d.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
     }
+    while n < max && x.get(n) == y.get(n) {
+        n += 1;
+    }
+    n
 }
 
 impl Lz {
-    fn insert(&mut self, data: &[u8], i: usize) {
-        if i + MIN_MATCH > data.len() {
-            return;
+    /// Records position `i` in the hash chains and returns the previous head
+    /// of its chain (a position plus one, 0 for none).
+    #[inline(always)]
+    fn insert(&mut self, data: &[u8], i: usize) -> u16 {
+        let Some(&[a, b, c]) = data.get(i..i + MIN_MATCH) else {
+            return 0;
+        };
+        let Some(slot) = self.head.get_mut(hash3(a, b, c)) else {
+            return 0;
+        };
+        let cand = *slot;
+        // Positions are stored plus one, so 0 means "none"; data is < 32 KiB.
+        *slot = u16::try_from(i + 1).unwrap_or(0);
+        if let Some(p) = self.prev.get_mut(i & (MAX_LZ_INPUT - 1)) {
+            *p = cand;
         }
-        self.insert_hashed(hash(data, i), i);
+        cand
     }
 
-    #[inline]
-    fn insert_hashed(&mut self, h: usize, i: usize) {
-        if let (Some(slot), Some(p)) = (self.head.get_mut(h), self.prev.get_mut(i)) {
-            *p = *slot;
-            // Positions are stored plus one, so 0 means "none"; data is < 32 KiB.
-            *slot = u16::try_from(i + 1).unwrap_or(0);
-        }
-    }
-
-    /// Longest earlier match for position `i`: (length, distance), and the
-    /// hash of position `i` (for [`Lz::insert_hashed`]).
-    fn best(&self, data: &[u8], i: usize) -> (usize, usize, usize) {
-        if i + MIN_MATCH > data.len() {
-            return (0, 0, usize::MAX);
-        }
-        let h = hash(data, i);
-        let max = (data.len() - i).min(MAX_MATCH);
-        let mut cand = self.head.get(h).copied().unwrap_or(0);
-        let (mut best_len, mut best_dist) = (0, 0);
-        for _ in 0..MAX_CHAIN {
-            if cand == 0 {
-                break;
-            }
+    /// Inserts position `i` and returns its longest earlier match as
+    /// (length, distance), length 0 for none.
+    #[inline(always)]
+    fn insert_and_match(&mut self, data: &[u8], i: usize) -> (usize, usize) {
+        let mut cand = self.insert(data, i);
+        let rest = data.get(i..).unwrap_or_default();
+        let max = rest.len().min(MAX_MATCH);
+        // A candidate must beat `best_len`, so the byte at `best_len` decides
+        // most of them without a full comparison (zlib's test).
+        let (mut best_len, mut best_dist) = (MIN_MATCH - 1, 0);
+        let mut chain = MAX_CHAIN;
+        while cand != 0 && chain > 0 {
             let j = usize::from(cand) - 1;
-            if j >= i {
-                break;
-            }
-            let len = common_prefix(data, j, i, max);
-            if len > best_len {
-                (best_len, best_dist) = (len, i - j);
-                if len == max {
-                    break;
+            let earlier = data.get(j..).unwrap_or_default();
+            if earlier.get(best_len) == rest.get(best_len) {
+                let len = common_prefix(earlier, rest, max);
+                if len > best_len {
+                    (best_len, best_dist) = (len, i - j);
+                    if len >= max {
+                        self.hit_end |= max < MAX_MATCH;
+                        break;
+                    }
                 }
             }
-            cand = self.prev.get(j).copied().unwrap_or(0);
+            cand = self.prev.get(j & (MAX_LZ_INPUT - 1)).copied().unwrap_or(0);
+            chain -= 1;
         }
         if best_len >= MIN_MATCH {
-            (best_len, best_dist, h)
+            (best_len, best_dist)
         } else {
-            (0, 0, h)
+            (0, 0)
         }
     }
 
@@ -227,6 +367,8 @@ impl Lz {
     /// As [`Lz::compress`], but no match is looked for from `tail` on: the
     /// caller knows those bytes are random (the MAC's base64 at the end of a
     /// sig's document), where a search would cost time and find nothing.
+    /// A document starting with [`DOC_PREFIX`] resumes from the snapshot of
+    /// its parse, with the same output as a parse from the start.
     pub(crate) fn compress_with_literal_tail(
         &mut self,
         data: &[u8],
@@ -236,36 +378,41 @@ impl Lz {
         if data.len() > MAX_LZ_INPUT {
             return stored(data, out);
         }
-        out.extend_from_slice(&HEADER_DEFAULT);
-        self.head.fill(0);
-        self.prev.clear();
-        self.prev.resize(data.len(), 0);
-        let mut bits = Bits { out, acc: 0, n: 0 };
-        bits.put(0b011, 3); // BFINAL = 1, BTYPE = 01 (fixed Huffman)
-        let searched = data.get(..tail).unwrap_or(data);
-        let mut i = 0;
-        let mut pending = self.best(data, 0);
-        while i < searched.len() {
-            let (len, dist, h) = pending;
-            if h != usize::MAX {
-                self.insert_hashed(h, i);
-            }
-            let next = if len >= GOOD_ENOUGH {
-                (0, 0, usize::MAX)
-            } else {
-                self.best(data, i + 1)
-            };
-            if len >= MIN_MATCH && next.0 <= len {
-                emit_match(&mut bits, len, dist);
-                for k in i + 1..i + len {
-                    self.insert(data, k);
+        // Fixed codes take at most 9 bits a byte; with the header, the block
+        // header, the end code and the checksum this never grows again.
+        out.reserve(data.len() + data.len() / 8 + 16);
+        let end = tail.min(data.len());
+        let resumed = match &self.snapshot {
+            Some(snap) if end > RESUME_AT && data.starts_with(DOC_PREFIX) => {
+                self.head.copy_from_slice(&snap.head[..]);
+                if let Some(prev) = self.prev.get_mut(..RESUME_AT) {
+                    prev.copy_from_slice(&snap.prev);
                 }
-                i += len;
-                pending = self.best(data, i);
+                out.extend_from_slice(&snap.bytes);
+                Some((snap.parse, snap.acc, snap.n))
+            }
+            _ => None,
+        };
+        let (mut parse, mut bits) = match resumed {
+            Some((parse, acc, n)) => (parse, Bits { out, acc, n }),
+            None => (
+                Parse {
+                    i: 0,
+                    prev_len: 0,
+                    prev_dist: 0,
+                    held: false,
+                },
+                self.start(out),
+            ),
+        };
+        self.parse(data, end, &mut parse, &mut bits);
+        let mut i = parse.i;
+        if parse.held {
+            if parse.prev_len >= MIN_MATCH {
+                emit_match(&mut bits, parse.prev_len, parse.prev_dist);
+                i += parse.prev_len - 1;
             } else {
-                bits.sym(usize::from(data.get(i).copied().unwrap_or(0)));
-                i += 1;
-                pending = next;
+                bits.sym(usize::from(data.get(i - 1).copied().unwrap_or(0)));
             }
         }
         for &b in data.get(i..).unwrap_or_default() {
@@ -274,6 +421,57 @@ impl Lz {
         bits.sym(256);
         bits.finish();
         out.extend_from_slice(&adler2::adler32_slice(data).to_be_bytes());
+    }
+
+    /// Writes the zlib header and the block header, clears the hash heads.
+    fn start<'a>(&mut self, out: &'a mut Vec<u8>) -> Bits<'a> {
+        out.extend_from_slice(&HEADER_DEFAULT);
+        self.head.fill(0);
+        let mut bits = Bits { out, acc: 0, n: 0 };
+        bits.put(0b011, 3); // BFINAL = 1, BTYPE = 01 (fixed Huffman)
+        bits
+    }
+
+    /// zlib's `deflate_slow` loop, from `p` until position `end`: a match
+    /// found at one position is held back one byte, and taken only if the
+    /// next position does not start a longer one.
+    #[inline(always)]
+    fn parse(&mut self, data: &[u8], end: usize, p: &mut Parse, bits: &mut Bits<'_>) {
+        let Parse {
+            mut i,
+            mut prev_len,
+            mut prev_dist,
+            mut held,
+        } = *p;
+        while i < end {
+            let (len, dist) = if prev_len >= GOOD_ENOUGH {
+                self.insert(data, i);
+                (0, 0)
+            } else {
+                self.insert_and_match(data, i)
+            };
+            if prev_len >= MIN_MATCH && len <= prev_len {
+                // The match held at i - 1 wins: emit it and skip over it.
+                emit_match(bits, prev_len, prev_dist);
+                for k in i + 1..i - 1 + prev_len {
+                    self.insert(data, k);
+                }
+                i += prev_len - 1;
+                (prev_len, held) = (0, false);
+            } else {
+                if held {
+                    bits.sym(usize::from(data.get(i - 1).copied().unwrap_or(0)));
+                }
+                (prev_len, prev_dist, held) = (len, dist, true);
+                i += 1;
+            }
+        }
+        *p = Parse {
+            i,
+            prev_len,
+            prev_dist,
+            held,
+        };
     }
 }
 
@@ -288,14 +486,21 @@ fn emit_match(bits: &mut Bits<'_>, len: usize, dist: usize) {
         u32::try_from(len).unwrap_or(0) - u32::from(base),
         u32::from(extra),
     );
-    let di = DIST_BASE
-        .partition_point(|&b| usize::from(b) <= dist)
-        .saturating_sub(1);
+    let d = dist - 1;
+    let di = usize::from(
+        if d < 256 {
+            DIST_INDEX.get(d)
+        } else {
+            DIST_INDEX.get(256 + (d >> 7))
+        }
+        .copied()
+        .unwrap_or(0),
+    );
     let (base, extra) = (
         DIST_BASE.get(di).copied().unwrap_or(1),
         DIST_EXTRA.get(di).copied().unwrap_or(0),
     );
-    bits.put(reverse(u32::try_from(di).unwrap_or(0), 5), 5);
+    bits.put(u32::from(DIST_CODE_REV.get(di).copied().unwrap_or(0)), 5);
     bits.put(
         u32::try_from(dist).unwrap_or(0) - u32::from(base),
         u32::from(extra),
@@ -363,6 +568,52 @@ mod tests {
         }
         for h in [HEADER_DEFAULT, HEADER_STORED] {
             assert_eq!((u16::from(h[0]) * 256 + u16::from(h[1])) % 31, 0);
+        }
+    }
+
+    /// Resuming from the snapshot of the document prefix writes exactly what
+    /// a parse from the first byte writes, whatever follows the prefix.
+    #[test]
+    fn resuming_from_the_prefix_snapshot_changes_no_byte() {
+        let mut resumed = Lz::default();
+        assert!(resumed.snapshot.is_some(), "the prefix snapshot is taken");
+        let mut scratch = Lz::without_snapshot();
+        let mut suffixes: Vec<Vec<u8>> = vec![
+            vec![],
+            b"\"".to_vec(),
+            b"2".to_vec(),
+            b"2.0\",\"TLS.identifier\":\"".to_vec(),
+            b"er\":\"er\":\"".to_vec(),
+            b"xiaojun\",\"TLS.sdkappid\":1400000000,\"TLS.expire\":86400,\"TLS.time\":1700000000,\"TLS.sig\":\"SNF4FmVCPucoXsBOpbVF3fFCf57JPm0ezZ1jeVILlVc=\"}".to_vec(),
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..300 {
+            let alphabet = b"\"2.0:,TLSierdx{}";
+            suffixes.push(
+                (0..len % 60)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        alphabet[(x % alphabet.len() as u64) as usize]
+                    })
+                    .collect(),
+            );
+        }
+        for suffix in &suffixes {
+            for cut in 0..=DOC_PREFIX.len() {
+                let mut data = DOC_PREFIX[..cut].to_vec();
+                if cut == DOC_PREFIX.len() {
+                    data.extend_from_slice(suffix);
+                }
+                for tail in [data.len(), data.len().saturating_sub(10), RESUME_AT, 0] {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    resumed.compress_with_literal_tail(&data, tail, &mut a);
+                    scratch.compress_with_literal_tail(&data, tail, &mut b);
+                    assert_eq!(a, b, "{:?} tail {tail}", String::from_utf8_lossy(&data));
+                    assert_eq!(inflate(&a), data);
+                }
+            }
         }
     }
 

@@ -809,7 +809,9 @@ pub fn json_fast_path(data: &[u8]) {
 
 /// Differential inflation against miniz_oxide. The first byte picks:
 /// 0, the rest is a document: the crate's deflate writer (`Default` and
-/// `Stored`) must produce zlib streams both inflaters return it from;
+/// `Stored`) must produce zlib streams both inflaters return it from, and
+/// resuming from the snapshot of the signed documents' prefix must not
+/// change a byte;
 /// 1, the rest is a zlib stream: both inflaters (each capped at
 /// `MAX_JSON_LEN`) accept it or both refuse it, with the same output, and
 /// the fast path for stored and fixed-code blocks answers only with what
@@ -822,6 +824,14 @@ pub fn inflate_differential(data: &[u8]) {
     };
     match mode {
         0 => {
+            // Behind the prefix every signed document starts with, the
+            // parse resumed from the prefix's snapshot writes exactly what
+            // a parse from the first byte writes.
+            let doc = [deflate::DOC_PREFIX, rest].concat();
+            let (mut resumed, mut scratch) = (Vec::new(), Vec::new());
+            Lz::default().compress(&doc, &mut resumed);
+            Lz::without_snapshot().compress(&doc, &mut scratch);
+            assert_eq!(resumed, scratch, "resumed from the prefix snapshot");
             let mut lz = Vec::new();
             Lz::default().compress(rest, &mut lz);
             let mut stored = Vec::new();
