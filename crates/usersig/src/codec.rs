@@ -215,7 +215,15 @@ pub(crate) fn b64_field(s: &str) -> Option<Vec<u8>> {
 }
 
 /// Decodes `TLS.sig` into the 32 bytes of an HMAC-SHA256, without allocating.
+/// What every library writes (43 characters and one `=`) is decoded by the
+/// table; anything else goes to the base64 crate, which decides.
 pub(crate) fn b64_tag(s: &str) -> Option<[u8; 32]> {
+    let mut tag = [0u8; 32];
+    if let Some(body) = s.as_bytes().strip_suffix(b"=") {
+        if decode_unpadded(&DECODE_STANDARD, body, &mut tag) {
+            return Some(tag);
+        }
+    }
     let mut buf = [0u8; 48];
     match general_purpose::STANDARD.decode_slice(s, &mut buf) {
         Ok(32) => {
@@ -357,8 +365,7 @@ fn decode_outer(sig: &[u8], std: &mut Vec<u8>, zlib: &mut Vec<u8>) -> Result<(),
     let pad = sig.iter().rev().take_while(|&&b| b == b'_').count();
     if let Some(body) = sig.get(..sig.len() - pad) {
         if pad == 0 || (pad <= 2 && sig.len() % 4 == 0) {
-            zlib.clear();
-            if USERSIG_NO_PAD.decode_vec(body, zlib).is_ok() {
+            if decode_usersig_alphabet(body, zlib) {
                 return Ok(());
             }
         }
@@ -377,6 +384,77 @@ fn decode_outer(sig: &[u8], std: &mut Vec<u8>, zlib: &mut Vec<u8>) -> Result<(),
     LENIENT
         .decode_vec(&*std, zlib)
         .map_err(|_| Malformed::Base64)
+}
+
+/// Each byte's value in `alphabet`, 0xff for bytes outside it.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    reason = "evaluated at compile time: an out-of-range index or value is a build error"
+)]
+const fn decode_table(alphabet: &[u8; 64]) -> [u8; 256] {
+    let mut t = [0xffu8; 256];
+    let mut v = 0;
+    while v < 64 {
+        t[alphabet[v] as usize] = v as u8;
+        v += 1;
+    }
+    t
+}
+
+/// The UserSig alphabet, for the outer encoding.
+const DECODE_USERSIG: [u8; 256] = decode_table(USERSIG_ALPHABET);
+/// The standard alphabet, for `TLS.sig`.
+const DECODE_STANDARD: [u8; 256] =
+    decode_table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+
+/// Decodes unpadded base64 in the alphabet of `table` into `out`, which
+/// must have exactly the decoded length, four characters at a time.
+/// Answers `false` (leaving `out` in any state) for anything else: a
+/// character outside the alphabet, a length that does not fit `out`, or
+/// nonzero bits after the last byte, which the callers then hand to the
+/// base64 crate. Held to the base64 crate by the tests.
+fn decode_unpadded(table: &[u8; 256], body: &[u8], out: &mut [u8]) -> bool {
+    let tail = body.len() % 4;
+    if tail == 1 || out.len() != body.len() / 4 * 3 + tail.saturating_sub(1) {
+        return false;
+    }
+    let sextet = |b: u8| u32::from(table.get(usize::from(b)).copied().unwrap_or(0xff));
+    let mut input = body.chunks_exact(4);
+    let mut output = out.chunks_exact_mut(3);
+    let mut bad = 0;
+    for (i, o) in input.by_ref().zip(output.by_ref()) {
+        if let (&[a, b, c, d], [x, y, z]) = (i, o) {
+            let (a, b, c, d) = (sextet(a), sextet(b), sextet(c), sextet(d));
+            bad |= a | b | c | d;
+            let [_, p, q, r] = (a << 18 | b << 12 | c << 6 | d).to_be_bytes();
+            (*x, *y, *z) = (p, q, r);
+        }
+    }
+    match (input.remainder(), output.into_remainder()) {
+        ([], []) => {}
+        (&[a, b], [x]) => {
+            let (a, b) = (sextet(a), sextet(b));
+            bad |= a | b | u32::from(b & 0x0f != 0) << 7;
+            let [_, p, _, _] = (a << 18 | b << 12).to_be_bytes();
+            *x = p;
+        }
+        (&[a, b, c], [x, y]) => {
+            let (a, b, c) = (sextet(a), sextet(b), sextet(c));
+            bad |= a | b | c | u32::from(c & 0x03 != 0) << 7;
+            let [_, p, q, _] = (a << 18 | b << 12 | c << 6).to_be_bytes();
+            (*x, *y) = (p, q);
+        }
+        _ => return false,
+    }
+    bad & 0xc0 == 0
+}
+
+/// The fast path of [`decode_outer`]: unpadded UserSig-alphabet base64.
+fn decode_usersig_alphabet(body: &[u8], out: &mut Vec<u8>) -> bool {
+    out.clear();
+    out.resize(body.len() / 4 * 3 + (body.len() % 4).saturating_sub(1), 0);
+    decode_unpadded(&DECODE_USERSIG, body, out)
 }
 
 /// Inflates a zlib stream into `out`, refusing to produce more than
@@ -413,6 +491,76 @@ pub(crate) fn inflate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast decoder accepts exactly what the base64 crate accepts in the
+    /// UserSig alphabet without padding, with the same bytes.
+    #[test]
+    fn fast_decoding_matches_the_base64_crate() {
+        let alphabet = USERSIG_ALPHABET;
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let (mut ours, mut accepted) = (Vec::new(), 0);
+        for round in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let mut text: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % 64) as usize])
+                .collect();
+            // Now and then a byte from outside the alphabet, anywhere.
+            if round % 7 == 0 && len > 0 {
+                let at = (next() % len as u64) as usize;
+                text[at] = [b'+', b'/', b'=', b'_', 0, 0xff, b' '][(next() % 7) as usize];
+            }
+            let theirs = USERSIG_NO_PAD.decode(&text).ok();
+            let fast = decode_usersig_alphabet(&text, &mut ours);
+            assert_eq!(fast, theirs.is_some(), "{:?}", String::from_utf8_lossy(&text));
+            if let Some(theirs) = theirs {
+                assert_eq!(ours, theirs);
+                accepted += 1;
+            }
+        }
+        assert!(accepted > 5_000, "{accepted} accepted");
+    }
+
+    /// `TLS.sig` decodes as the base64 crate's canonical standard decoding
+    /// says, whether or not the table takes it.
+    #[test]
+    fn tag_decoding_matches_the_base64_crate() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=*-_ ";
+        for round in 0..20_000 {
+            let mut tag = [0u8; 32];
+            tag.iter_mut().for_each(|b| *b = next() as u8);
+            let mut text = STANDARD.encode(tag).into_bytes();
+            match round % 4 {
+                0 => {}
+                1 => {
+                    let at = (next() % 44) as usize;
+                    text[at] = alphabet[(next() % alphabet.len() as u64) as usize];
+                }
+                2 => text.truncate((next() % 45) as usize),
+                _ => text.push(alphabet[(next() % alphabet.len() as u64) as usize]),
+            }
+            let Ok(text) = String::from_utf8(text) else {
+                continue;
+            };
+            let theirs = match STANDARD.decode(&text) {
+                Ok(v) if v.len() == 32 => Some(v),
+                _ => None,
+            };
+            assert_eq!(b64_tag(&text).map(|t| t.to_vec()), theirs, "{text:?}");
+        }
+    }
 
     /// The table-driven encoder writes what the base64 crate writes, mapped
     /// to the UserSig alphabet, for every length and padding case.

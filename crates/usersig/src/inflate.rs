@@ -39,6 +39,23 @@ const FIXED: [(u16, u8); 512] = {
     t
 };
 
+/// The 5-bit fixed distance codes as read from the stream (bit-reversed),
+/// mapped to distance code numbers.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    reason = "evaluated at compile time: an out-of-range index or value is a build error"
+)]
+const DIST_CODE: [u8; 32] = {
+    let mut t = [0u8; 32];
+    let mut c = 0;
+    while c < 32 {
+        t[reverse(c, 5) as usize] = c as u8;
+        c += 1;
+    }
+    t
+};
+
 struct Bits<'a> {
     input: &'a [u8],
     pos: usize,
@@ -47,8 +64,19 @@ struct Bits<'a> {
 }
 
 impl Bits<'_> {
-    #[inline]
+    /// Tops the buffer up to at least 56 bits (fewer only at the end of the
+    /// input): eight bytes at once while eight remain, then bytewise.
+    #[inline(always)]
     fn fill(&mut self) {
+        if let Some(word) = self.input.get(self.pos..self.pos + 8) {
+            if let Ok(word) = <[u8; 8]>::try_from(word) {
+                self.buf |= u64::from_le_bytes(word) << self.count;
+                let bytes = (63 - self.count) / 8;
+                self.pos += bytes as usize;
+                self.count += bytes * 8;
+                return;
+            }
+        }
         while self.count <= 56 {
             let Some(&b) = self.input.get(self.pos) else {
                 return;
@@ -141,7 +169,11 @@ pub(crate) fn inflate_simple(zlib: &[u8], out: &mut [u8]) -> Option<usize> {
 /// Decodes one fixed-code block into `out` from `n`; returns the new length.
 fn fixed_block(bits: &mut Bits<'_>, out: &mut [u8], mut n: usize) -> Option<usize> {
     loop {
-        bits.fill();
+        // A literal/length code is at most 9 bits: refill only when fewer
+        // remain, so one eight-byte load serves several symbols.
+        if bits.count < 9 {
+            bits.fill();
+        }
         let peek = usize::try_from(bits.buf & 0x1ff).ok()?;
         let (sym, len) = *FIXED.get(peek)?;
         if len == 0 || u32::from(len) > bits.count {
@@ -164,7 +196,7 @@ fn fixed_block(bits: &mut Bits<'_>, out: &mut [u8], mut n: usize) -> Option<usiz
                 if len > 258 || (sym == 284 && len == 258) {
                     return None;
                 }
-                let d = usize::try_from(reverse(bits.take(5)?, 5)).ok()?;
+                let d = usize::from(*DIST_CODE.get(usize::try_from(bits.take(5)?).ok()?)?);
                 let dist = usize::from(*DIST_BASE.get(d)?)
                     + bits.take(u32::from(*DIST_EXTRA.get(d)?))? as usize;
                 if dist > n || n + len > out.len() {
