@@ -23,18 +23,6 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// The UserSig alphabet (`*` and `-` for `+` and `/`), read without padding:
-/// the fast path for the sigs every library writes.
-const USERSIG_NO_PAD: GeneralPurpose = GeneralPurpose::new(
-    &match base64::alphabet::Alphabet::new(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-",
-    ) {
-        Ok(a) => a,
-        Err(_) => panic!("a valid alphabet"),
-    },
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone),
-);
-
 /// How the JSON document is compressed. Every option gives a valid zlib
 /// (RFC 1950) stream that every official verifier and Tencent's servers inflate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -219,10 +207,10 @@ pub(crate) fn b64_field(s: &str) -> Option<Vec<u8>> {
 /// table; anything else goes to the base64 crate, which decides.
 pub(crate) fn b64_tag(s: &str) -> Option<[u8; 32]> {
     let mut tag = [0u8; 32];
-    if let Some(body) = s.as_bytes().strip_suffix(b"=") {
-        if decode_unpadded(&DECODE_STANDARD, body, &mut tag) {
-            return Some(tag);
-        }
+    if let Some(body) = s.as_bytes().strip_suffix(b"=")
+        && decode_unpadded(&DECODE_STANDARD, body, &mut tag)
+    {
+        return Some(tag);
     }
     let mut buf = [0u8; 48];
     match general_purpose::STANDARD.decode_slice(s, &mut buf) {
@@ -364,10 +352,8 @@ fn decode_outer(sig: &[u8], std: &mut Vec<u8>, zlib: &mut Vec<u8>) -> Result<(),
     // accepts the same inputs (and more) and says precisely what is wrong.
     let pad = sig.iter().rev().take_while(|&&b| b == b'_').count();
     if let Some(body) = sig.get(..sig.len() - pad) {
-        if pad == 0 || (pad <= 2 && sig.len() % 4 == 0) {
-            if decode_usersig_alphabet(body, zlib) {
-                return Ok(());
-            }
+        if (pad == 0 || (pad <= 2 && sig.len() % 4 == 0)) && decode_usersig_alphabet(body, zlib) {
+            return Ok(());
         }
     }
     std.clear();
@@ -489,8 +475,21 @@ pub(crate) fn inflate(
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation, reason = "test data from a PRNG")]
 mod tests {
     use super::*;
+
+    /// The base64 crate reading the UserSig alphabet without padding: what the
+    /// table-driven decoder is held to.
+    const USERSIG_NO_PAD: GeneralPurpose = GeneralPurpose::new(
+        &match base64::alphabet::Alphabet::new(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-",
+        ) {
+            Ok(a) => a,
+            Err(_) => panic!("a valid alphabet"),
+        },
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone),
+    );
 
     /// The fast decoder accepts exactly what the base64 crate accepts in the
     /// UserSig alphabet without padding, with the same bytes.
@@ -507,9 +506,7 @@ mod tests {
         let (mut ours, mut accepted) = (Vec::new(), 0);
         for round in 0..20_000 {
             let len = (next() % 40) as usize;
-            let mut text: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next() % 64) as usize])
-                .collect();
+            let mut text: Vec<u8> = (0..len).map(|_| alphabet[(next() % 64) as usize]).collect();
             // Now and then a byte from outside the alphabet, anywhere.
             if round % 7 == 0 && len > 0 {
                 let at = (next() % len as u64) as usize;
@@ -517,7 +514,12 @@ mod tests {
             }
             let theirs = USERSIG_NO_PAD.decode(&text).ok();
             let fast = decode_usersig_alphabet(&text, &mut ours);
-            assert_eq!(fast, theirs.is_some(), "{:?}", String::from_utf8_lossy(&text));
+            assert_eq!(
+                fast,
+                theirs.is_some(),
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
             if let Some(theirs) = theirs {
                 assert_eq!(ours, theirs);
                 accepted += 1;
