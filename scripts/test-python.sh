@@ -3,7 +3,7 @@
 # into a virtual environment with its test dependencies, then checks the
 # type stubs against the built module and runs the pytest suite.
 #
-# Needs: a Rust toolchain, Python >= 3.9 with pip and venv, access to PyPI
+# Needs: a Rust toolchain, Python >= 3.10 with pip and venv, access to PyPI
 # and crates.io. Extra arguments go to pytest.
 #
 #   scripts/test-python.sh            # the whole suite

@@ -4,6 +4,8 @@
 //! negative or oversized integer is an `InvalidArgumentError` naming the
 //! argument. Keys are `str` or `bytes` and never appear in an error message.
 
+use std::borrow::Cow;
+
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyString};
@@ -135,15 +137,19 @@ pub(crate) fn binary(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<Vec<u8>
     )))
 }
 
-/// A UserSig given as `str` or `bytes`.
-pub(crate) fn sig_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+/// A UserSig given as `str` or `bytes`, borrowed from the object where it
+/// can be (a `str`'s UTF-8 form and `bytes` are read in place).
+pub(crate) fn sig_bytes<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
     if let Ok(s) = obj.cast::<PyString>() {
-        // A sig with non-ASCII text is malformed; let the decoder say so
-        // (lossy conversion keeps the length and the first bad position).
-        return Ok(s.to_string_lossy().into_owned().into_bytes());
+        return Ok(match s.to_str() {
+            Ok(text) => Cow::Borrowed(text.as_bytes()),
+            // A sig with non-ASCII text is malformed; let the decoder say so
+            // (lossy conversion keeps the length and the first bad position).
+            Err(_) => Cow::Owned(s.to_string_lossy().into_owned().into_bytes()),
+        });
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
+        return Ok(Cow::Borrowed(b.as_bytes()));
     }
     Err(PyTypeError::new_err(format!(
         "sig must be str or bytes, not {}",

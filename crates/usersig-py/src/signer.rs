@@ -108,7 +108,7 @@ impl Signer {
     fn sign(
         &self,
         py: Python<'_>,
-        identifier: String,
+        identifier: &str,
         expire: Int,
         userbuf: Option<&Bound<'_, PyAny>>,
         now: Option<Int>,
@@ -116,11 +116,11 @@ impl Signer {
         let expire = expire.u64(py, "expire")?;
         let now = now_or_clock(py, now)?;
         match userbuf {
-            None => self.inner.sign_at(&identifier, expire, now),
+            None => self.inner.sign_at(identifier, expire, now),
             Some(b) => {
                 let buf = binary(b, "userbuf")?;
                 self.inner
-                    .sign_with_userbuf_at(&identifier, expire, &buf, now)
+                    .sign_with_userbuf_at(identifier, expire, &buf, now)
             }
         }
         .py(py)
@@ -136,7 +136,7 @@ impl Signer {
     fn sign_private_map_key(
         &self,
         py: Python<'_>,
-        identifier: String,
+        identifier: &str,
         expire: Int,
         room_id: Option<Int>,
         room_str: Option<String>,
@@ -150,7 +150,7 @@ impl Signer {
             Privileges::from_map(bits).map_err(|e| crate::errors::to_pyerr(py, &e.into()))?;
         let now = now_or_clock(py, now)?;
         self.inner
-            .sign_private_map_key_at(&identifier, expire, &room, privileges, now)
+            .sign_private_map_key_at(identifier, expire, &room, privileges, now)
             .py(py)
     }
 
@@ -175,16 +175,30 @@ impl Signer {
                 "identifiers must be an iterable of str, not a str",
             ));
         }
-        let mut ids = Vec::new();
+        // The identifiers are read in place while signing: `items` keeps each
+        // `str` alive and `str`s are immutable, so no copy is made under the GIL.
+        let mut items = Vec::new();
         for (i, item) in identifiers.try_iter()?.enumerate() {
             let item = item?;
-            let id: String = item.extract().map_err(|_| {
+            let item = item.cast_into::<PyString>().map_err(|e| {
                 PyTypeError::new_err(format!(
                     "identifiers[{i}] must be str, not {}",
-                    type_name(&item)
+                    type_name(e.into_inner().as_any())
                 ))
             })?;
-            ids.push(id);
+            items.push(item);
+        }
+        let mut ids = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            // A `str` with a lone surrogate has no UTF-8 form: the same
+            // UnicodeEncodeError as `sign`, with the position of the item.
+            ids.push(item.to_str().map_err(|e| {
+                let exc = e.value(py).clone();
+                match exc.setattr("index", i) {
+                    Ok(()) => PyErr::from_value(exc.into_any()),
+                    Err(other) => other,
+                }
+            })?);
         }
         let signer = &self.inner;
         let signed = py.detach(|| {

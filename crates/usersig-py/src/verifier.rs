@@ -2,7 +2,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
 use crate::args::{Int, binary, now_or_clock, secret_key, sig_bytes, type_name};
 use crate::claims::{Claims, PrivateMapKeyClaims};
@@ -76,7 +76,7 @@ impl Verifier {
     fn verify(
         &self,
         py: Python<'_>,
-        identifier: String,
+        identifier: &str,
         sig: &Bound<'_, PyAny>,
         userbuf: Option<&Bound<'_, PyAny>>,
         now: Option<Int>,
@@ -84,11 +84,11 @@ impl Verifier {
         let sig = sig_bytes(sig)?;
         let now = now_or_clock(py, now)?;
         match userbuf {
-            None => self.inner.verify_at(&identifier, &sig, now),
+            None => self.inner.verify_at(identifier, &sig, now),
             Some(b) => {
                 let buf = binary(b, "userbuf")?;
                 self.inner
-                    .verify_with_userbuf_at(&identifier, &sig, &buf, now)
+                    .verify_with_userbuf_at(identifier, &sig, &buf, now)
             }
         }
         .py(py)
@@ -104,7 +104,7 @@ impl Verifier {
     fn verify_private_map_key(
         &self,
         py: Python<'_>,
-        identifier: String,
+        identifier: &str,
         sig: &Bound<'_, PyAny>,
         room_id: Option<Int>,
         room_str: Option<String>,
@@ -114,7 +114,7 @@ impl Verifier {
         let room = room_arg(py, room_id, room_str)?;
         let now = now_or_clock(py, now)?;
         self.inner
-            .verify_private_map_key_at(&identifier, &room, &sig, now)
+            .verify_private_map_key_at(identifier, &room, &sig, now)
             .py(py)
             .map(PrivateMapKeyClaims::from)
     }
@@ -132,7 +132,10 @@ impl Verifier {
         now: Option<Int>,
     ) -> PyResult<Bound<'py, PyList>> {
         let now = now_or_clock(py, now)?;
-        let mut pairs = Vec::new();
+        // Identifiers and sigs are read in place while verifying: `held`
+        // keeps every `str` and `bytes` alive, and both are immutable, so
+        // nothing is copied under the GIL.
+        let mut held = Vec::new();
         for (i, item) in items.try_iter()?.enumerate() {
             let item = item?;
             let bad = || {
@@ -145,14 +148,19 @@ impl Verifier {
             if pair.len() != 2 {
                 return Err(bad());
             }
-            let id = pair.get_item(0)?;
-            let id = id
-                .cast::<PyString>()
-                .map_err(|_| bad())?
-                .to_cow()?
-                .into_owned();
-            let sig = sig_bytes(&pair.get_item(1)?).map_err(|_| bad())?;
-            pairs.push((id, sig));
+            let id = pair
+                .get_item(0)?
+                .cast_into::<PyString>()
+                .map_err(|_| bad())?;
+            let sig = pair.get_item(1)?;
+            if !sig.is_instance_of::<PyString>() && !sig.is_instance_of::<PyBytes>() {
+                return Err(bad());
+            }
+            held.push((id, sig));
+        }
+        let mut pairs = Vec::with_capacity(held.len());
+        for (id, sig) in &held {
+            pairs.push((id.to_str()?, sig_bytes(sig)?));
         }
         let verifier = &self.inner;
         let results = py.detach(|| {
