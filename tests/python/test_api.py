@@ -342,6 +342,26 @@ def test_sign_many_and_verify_many(signer: Signer, verifier: Verifier) -> None:
         verifier.verify_many([("a", 1)], now=T0)  # type: ignore[list-item]
 
 
+def test_many_calls_read_their_items_in_place_and_keep_the_order(
+    signer: Signer, verifier: Verifier
+) -> None:
+    # The batch calls borrow each str and bytes while the GIL is released:
+    # str and bytes sigs, shared and distinct objects, all in order.
+    ids = ["".join(["user", str(i)]) for i in range(50)]
+    sigs = signer.sign_many(ids, 3600, now=T0)
+    mixed = [(i, s if n % 2 else s.encode()) for n, (i, s) in enumerate(zip(ids, sigs))]
+    results = verifier.verify_many(mixed + mixed[:3], now=T0)
+    assert [r.identifier for r in results] == ids + ids[:3]  # type: ignore[union-attr]
+    # A str with no UTF-8 form fails like sign() does, naming its position.
+    with pytest.raises(UnicodeEncodeError) as e:
+        signer.sign_many(["a", "b", "c\udc80"], now=T0)
+    assert e.value.index == 2  # type: ignore[attr-defined]
+    with pytest.raises(UnicodeEncodeError):
+        signer.sign("c\udc80", now=T0)
+    with pytest.raises(UnicodeEncodeError):
+        verifier.verify_many([("a\udc80", sigs[0])], now=T0)
+
+
 def test_inspect(signer: Signer) -> None:
     sig = signer.sign_private_map_key("xiaojun", 300, room_str="r1", privileges=3, now=T0)
     i = usersig.inspect(sig)
