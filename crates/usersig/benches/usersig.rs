@@ -1,5 +1,10 @@
 //! Sign, verify, inspect and PrivateMapKey, beside the primitives they are built from.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use std::hint::black_box;
 use std::io::Write;
@@ -60,7 +65,67 @@ fn api(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    official(&mut g);
     g.finish();
+}
+
+/// Verifying sigs the official libraries made (tests/vectors): pub-001 is
+/// zlib level 6 with a fixed-code block; pub-012 (a userbuf) and pub-015 (a
+/// room ticket) are level 6 with dynamic codes, like every official sig
+/// whose document is long enough.
+fn official(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    let file: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../tests/vectors/usersig-v2-official.json"
+    ))
+    .unwrap();
+    let vector = |id: &str| {
+        file["vectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let setup = |v: &serde_json::Value| {
+        let key = SecretKey::new(v["key"].as_str().unwrap()).unwrap();
+        let app = u32::try_from(v["sdkappid"].as_u64().unwrap()).unwrap();
+        let now = v["time"].as_u64().unwrap();
+        let id = v["identifier"].as_str().unwrap().to_owned();
+        let sig = v["usersig"].as_str().unwrap().to_owned();
+        (Verifier::new(app, &key).unwrap(), now, id, sig)
+    };
+    let (verifier, now, id, sig) = setup(&vector("pub-001"));
+    g.bench_function("verify/official_fixed", |b| {
+        b.iter(|| {
+            verifier
+                .verify_at(black_box(&id), black_box(&sig), now)
+                .unwrap()
+        })
+    });
+    let v = vector("pub-012");
+    let userbuf: Vec<u8> = (0..v["userbuf_hex"].as_str().unwrap().len() / 2)
+        .map(|i| {
+            u8::from_str_radix(&v["userbuf_hex"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap()
+        })
+        .collect();
+    let (verifier, now, id, sig) = setup(&v);
+    g.bench_function("verify/official_dynamic_userbuf", |b| {
+        b.iter(|| {
+            verifier
+                .verify_with_userbuf_at(black_box(&id), black_box(&sig), &userbuf, now)
+                .unwrap()
+        })
+    });
+    let (verifier, now, id, sig) = setup(&vector("pub-015"));
+    let room = Room::Id(10_000);
+    g.bench_function("verify_private_map_key/official_dynamic", |b| {
+        b.iter(|| {
+            verifier
+                .verify_private_map_key_at(black_box(&id), &room, black_box(&sig), now)
+                .unwrap()
+        })
+    });
 }
 
 /// The floor: what the primitives cost on the same inputs, in the same run.
