@@ -154,12 +154,13 @@ pub(crate) const DOC_PREFIX: &[u8] = br#"{"TLS.ver":"2.0","TLS.identifier":""#;
 /// identifier). [`Snapshot::take`] checks this rather than trusting it.
 const RESUME_AT: usize = 30;
 
-/// Reusable working memory: the hash heads and chains. Both are indexed by
-/// masked values, so the hot loop carries no bounds checks; `prev` needs no
-/// clearing, since a chain only reaches positions inserted by the same call.
+/// Reusable working memory: the hash heads and chains. `prev` grows to the
+/// longest input seen (a few hundred bytes for sigs, not the 64 KiB a full
+/// window would take in every thread) and needs no clearing, since a chain
+/// only reaches positions inserted by the same call.
 pub(crate) struct Lz {
     head: Box<[u16; HASH_SIZE]>,
-    prev: Box<[u16; MAX_LZ_INPUT]>,
+    prev: Vec<u16>,
     /// Set when a match ran to the end of the input (see [`Snapshot::take`]).
     hit_end: bool,
     /// The state after parsing the first [`RESUME_AT`] bytes of
@@ -171,7 +172,7 @@ impl Default for Lz {
     fn default() -> Self {
         let mut lz = Self {
             head: Box::new([0; HASH_SIZE]),
-            prev: Box::new([0; MAX_LZ_INPUT]),
+            prev: Vec::new(),
             hit_end: false,
             snapshot: None,
         };
@@ -220,6 +221,9 @@ impl Snapshot {
     /// depend on the bytes after the prefix (a match reached its end) or
     /// did not stop exactly at [`RESUME_AT`].
     fn take(lz: &mut Lz) -> Option<Self> {
+        if lz.prev.len() < DOC_PREFIX.len() {
+            lz.prev.resize(DOC_PREFIX.len(), 0);
+        }
         let mut bytes = Vec::new();
         let mut bits = lz.start(&mut bytes);
         lz.hit_end = false;
@@ -323,7 +327,7 @@ impl Lz {
         let cand = *slot;
         // Positions are stored plus one, so 0 means "none"; data is < 32 KiB.
         *slot = u16::try_from(i + 1).unwrap_or(0);
-        if let Some(p) = self.prev.get_mut(i & (MAX_LZ_INPUT - 1)) {
+        if let Some(p) = self.prev.get_mut(i) {
             *p = cand;
         }
         cand
@@ -353,7 +357,7 @@ impl Lz {
                     }
                 }
             }
-            cand = self.prev.get(j & (MAX_LZ_INPUT - 1)).copied().unwrap_or(0);
+            cand = self.prev.get(j).copied().unwrap_or(0);
             chain -= 1;
         }
         if best_len >= MIN_MATCH {
@@ -386,6 +390,9 @@ impl Lz {
         // Fixed codes take at most 9 bits a byte; with the header, the block
         // header, the end code and the checksum this never grows again.
         out.reserve(data.len() + data.len() / 8 + 16);
+        if self.prev.len() < data.len() {
+            self.prev.resize(data.len(), 0);
+        }
         let end = tail.min(data.len());
         let resumed = match &self.snapshot {
             Some(snap) if end > RESUME_AT && data.starts_with(DOC_PREFIX) => {
