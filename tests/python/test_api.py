@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pickle
 from typing import Any, Callable
 
@@ -358,8 +360,22 @@ def test_many_calls_read_their_items_in_place_and_keep_the_order(
     assert e.value.index == 2  # type: ignore[attr-defined]
     with pytest.raises(UnicodeEncodeError):
         signer.sign("c\udc80", now=T0)
+    with pytest.raises(UnicodeEncodeError) as e:
+        verifier.verify_many([(ids[0], sigs[0]), ("a\udc80", sigs[0])], now=T0)
+    assert e.value.index == 1  # type: ignore[attr-defined]
+    # Items are checked in order and the first bad one decides, before any
+    # later item is read.
     with pytest.raises(UnicodeEncodeError):
-        verifier.verify_many([("a\udc80", sigs[0])], now=T0)
+        signer.sign_many(["\udc80", 1], now=T0)  # type: ignore[list-item]
+    with pytest.raises(UnicodeEncodeError):
+        verifier.verify_many([("a\udc80", sigs[0]), ("b", 1)], now=T0)  # type: ignore[list-item]
+
+    def items() -> Iterator[str]:
+        yield "\udc80"
+        raise AssertionError("read past the first bad item")
+
+    with pytest.raises(UnicodeEncodeError):
+        signer.sign_many(items(), now=T0)
 
 
 def test_inspect(signer: Signer) -> None:

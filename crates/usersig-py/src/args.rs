@@ -87,6 +87,16 @@ pub(crate) fn now_or_clock(py: Python<'_>, now: Option<Int>) -> PyResult<u64> {
     }
 }
 
+/// `err` with an `index` attribute naming the position of the item of a
+/// batch call it is about.
+pub(crate) fn with_index(py: Python<'_>, err: PyErr, index: usize) -> PyErr {
+    let exc = err.value(py).clone();
+    match exc.setattr("index", index) {
+        Ok(()) => PyErr::from_value(exc.into_any()),
+        Err(other) => other,
+    }
+}
+
 /// The name of an object's type, for messages (never the object itself).
 pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 use usersig::{Compression, DEFAULT_EXPIRE, Privileges, Room};
 
-use crate::args::{Int, binary, now_or_clock, secret_key, type_name};
+use crate::args::{Int, binary, now_or_clock, secret_key, type_name, with_index};
 use crate::errors::{IntoPyResult, exception, invalid_argument};
 
 /// Name of a compression, as Python spells it.
@@ -158,8 +158,9 @@ impl Signer {
     /// ``now``, with the GIL released while signing. Returns a list in the
     /// order of ``identifiers``.
     ///
-    /// Raises the error of the first identifier that cannot be signed; its
-    /// ``index`` attribute gives that identifier's position.
+    /// Raises the error of the first identifier that cannot be signed (a
+    /// ``str`` with no UTF-8 form raises ``UnicodeEncodeError``, as ``sign``
+    /// does); its ``index`` attribute gives that identifier's position.
     #[pyo3(signature = (identifiers, expire = Int::Value(DEFAULT_EXPIRE), *, now = None))]
     fn sign_many<'py>(
         &self,
@@ -186,20 +187,15 @@ impl Signer {
                     type_name(e.into_inner().as_any())
                 ))
             })?;
-            items.push(item);
-        }
-        let mut ids = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
             // A `str` with a lone surrogate has no UTF-8 form: the same
             // UnicodeEncodeError as `sign`, with the position of the item.
-            ids.push(item.to_str().map_err(|e| {
-                let exc = e.value(py).clone();
-                match exc.setattr("index", i) {
-                    Ok(()) => PyErr::from_value(exc.into_any()),
-                    Err(other) => other,
-                }
-            })?);
+            item.to_str().map_err(|e| with_index(py, e, i))?;
+            items.push(item);
         }
+        let ids = items
+            .iter()
+            .map(|s| s.to_str())
+            .collect::<PyResult<Vec<&str>>>()?;
         let signer = &self.inner;
         let signed = py.detach(|| {
             ids.iter()

@@ -4,7 +4,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use crate::args::{Int, binary, now_or_clock, secret_key, sig_bytes, type_name};
+use crate::args::{Int, binary, now_or_clock, secret_key, sig_bytes, type_name, with_index};
 use crate::claims::{Claims, PrivateMapKeyClaims};
 use crate::errors::{IntoPyResult, exception};
 use crate::signer::room_arg;
@@ -155,6 +155,11 @@ impl Verifier {
             let sig = pair.get_item(1)?;
             if !sig.is_instance_of::<PyString>() && !sig.is_instance_of::<PyBytes>() {
                 return Err(bad());
+            }
+            // As in `sign_many`: no UTF-8 form, the UnicodeEncodeError of
+            // `verify`, with the position of the item.
+            if let Err(e) = id.to_str() {
+                return Err(with_index(py, e, i));
             }
             held.push((id, sig));
         }
