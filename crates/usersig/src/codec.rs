@@ -207,9 +207,8 @@ pub(crate) fn b64_field(s: &str) -> Option<Vec<u8>> {
 /// table; anything else goes to the base64 crate, which decides.
 pub(crate) fn b64_tag(s: &str) -> Option<[u8; 32]> {
     let mut tag = [0u8; 32];
-    if let Some(body) = s.as_bytes().strip_suffix(b"=")
-        && decode_unpadded(&DECODE_STANDARD, body, &mut tag)
-    {
+    let body = s.as_bytes().strip_suffix(b"=");
+    if body.is_some_and(|body| decode_unpadded(&DECODE_STANDARD, body, &mut tag)) {
         return Some(tag);
     }
     let mut buf = [0u8; 48];
