@@ -490,6 +490,32 @@ mod tests {
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone),
     );
 
+    /// Every document a `Signer` writes (plain, with a userbuf, a room
+    /// ticket) starts with the prefix whose parse the deflate writer
+    /// resumes from; if the writer here ever changes its first fields,
+    /// signing would silently lose that shortcut.
+    #[test]
+    fn signed_documents_start_with_the_deflate_snapshot_prefix() {
+        let key = crate::SecretKey::new("k").unwrap();
+        let signer = crate::Signer::new(1_400_000_000, &key).unwrap();
+        let sigs = [
+            signer.sign_at("xiaojun", 60, 1).unwrap(),
+            signer
+                .sign_with_userbuf_at("\u{1f600}", 60, b"ub", 1)
+                .unwrap(),
+            signer
+                .sign_private_map_key_at("a", 60, &crate::Room::Id(1), crate::Privileges::all(), 1)
+                .unwrap(),
+        ];
+        for sig in sigs {
+            let json = crate::inspect(&sig).unwrap().json;
+            assert!(
+                json.as_bytes().starts_with(crate::deflate::DOC_PREFIX),
+                "{json}"
+            );
+        }
+    }
+
     /// The fast decoder accepts exactly what the base64 crate accepts in the
     /// UserSig alphabet without padding, with the same bytes.
     #[test]
