@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Supply-chain checks with cargo-deny and deny.toml: the licences, bans and
-# sources of every dependency of the workspace. These need nothing beyond
+# sources of every dependency of the workspace, then of the fuzz crate (its
+# own workspace, with libFuzzer). These need nothing beyond
 # crates.io. Installs cargo-deny (from crates.io) when missing, and fails
 # loudly when it cannot.
 #
@@ -19,3 +20,4 @@ if [ "${USERSIG_ADVISORIES:-0}" = 1 ]; then
     checks+=(advisories)
 fi
 cargo deny --locked check --hide-inclusion-graph "${checks[@]}"
+cargo deny --manifest-path fuzz/Cargo.toml --locked check --hide-inclusion-graph "${checks[@]}"
