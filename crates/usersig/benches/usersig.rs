@@ -152,6 +152,12 @@ fn primitives(c: &mut Criterion) {
     g.bench_function("base64_decode", |b| {
         b.iter(|| STANDARD.decode(black_box(&b64)).unwrap())
     });
+    g.bench_function("adler32/adler2", |b| {
+        b.iter(|| adler2::adler32_slice(black_box(json.as_bytes())))
+    });
+    g.bench_function("adler32/zlib_rs", |b| {
+        b.iter(|| zlib_rs::adler32::adler32(1, black_box(json.as_bytes())))
+    });
     g.bench_function("serde_json_value_parse", |b| {
         b.iter(|| serde_json::from_str::<serde_json::Value>(black_box(json)).unwrap())
     });

@@ -15,7 +15,7 @@
 //! inflater costs about 0.45 us per sig, half of a whole verification (see
 //! the `primitive/inflate_reused` bench); this loop costs a fraction of that.
 
-use crate::deflate::{DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA, LITLEN, reverse};
+use crate::deflate::{DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA, LITLEN, adler32, reverse};
 
 /// Fixed literal/length codes indexed by the next 9 stream bits:
 /// (symbol, code length). Length 0 marks the two invalid symbols 286, 287.
@@ -160,7 +160,7 @@ pub(crate) fn inflate_simple(zlib: &[u8], out: &mut [u8]) -> Option<usize> {
     for _ in 0..4 {
         check = check << 8 | bits.take(8)?;
     }
-    if bits.byte_pos() != zlib.len() || check != adler2::adler32_slice(out.get(..n)?) {
+    if bits.byte_pos() != zlib.len() || check != adler32(out.get(..n)?) {
         return None;
     }
     Some(n)
