@@ -1,9 +1,9 @@
 //! A single-pass zlib writer for UserSig documents.
 //!
 //! zlib libraries spend more time setting up and resetting their state than
-//! compressing a 200-byte document (the benches measure 2.7 us for zlib-rs at
-//! level 1 and 7.2 us at level 6 with a reused compressor, against about
-//! 0.35 us here: a signed sig costs 0.79 us, a stored one 0.42 us). This
+//! compressing a 200-byte document (the benches measure 2.6 us for zlib-rs at
+//! level 1 and 7.1 us at level 6 with a reused compressor, against about
+//! 0.35 us here: a signed sig costs 0.78 us, a stored one 0.40 us). This
 //! writer emits one final block with the fixed Huffman
 //! codes of RFC 1951 3.2.6 after LZ77 with hash chains and one-step lazy
 //! matching, which is what zlib itself chooses for documents this small; it
@@ -23,7 +23,7 @@ const HEADER_DEFAULT: [u8; 2] = [0x78, 0x9c];
 const HEADER_STORED: [u8; 2] = [0x78, 0x01];
 
 /// The adler32 of `data`, the zlib trailer: zlib-rs's, which picks a SIMD
-/// loop at run time (a third of adler2's time on a 160-byte document, in the
+/// loop at run time (half of adler2's time on a 160-byte document, in the
 /// benches).
 pub(crate) fn adler32(data: &[u8]) -> u32 {
     zlib_rs::adler32::adler32(1, data)
