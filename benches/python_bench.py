@@ -3,8 +3,8 @@ package, side by side in one process, and prints ratios.
 
     target/python-venv/bin/python benches/python_bench.py   # after scripts/test-python.sh
 
-Each figure is the best of 15 interleaved repeats (the least disturbed by other work
-on the machine); compare the ratios, not the bare times.
+Each figure is the best of REPEATS interleaved rounds (the least disturbed
+by other work on the machine); compare the ratios, not the bare times.
 
 The official gen_sig's time depends on glibc's heap: zlib's ~270 KB of
 compressor state is either mapped and unmapped on every call (glibc's
@@ -47,17 +47,17 @@ TUNED_HEAP = {"MALLOC_MMAP_THRESHOLD_": "1048576", "MALLOC_TRIM_THRESHOLD_": "26
 CHILD = "--tuned-heap-child"
 
 
-def best_us(cases: list[tuple[Callable[[], object], int]]) -> list[float]:
-    """Best of REPEATS runs of each (call, count), in microseconds per call.
+def best_us(cases: dict[str, tuple[Callable[[], object], int]]) -> dict[str, float]:
+    """Best of REPEATS runs of each case's (call, count), in microseconds per call.
 
     The repeats are interleaved (each round runs every case once), so that a
     burst of other work on the machine hits all cases, not the one being
     timed at that moment, and the ratios between them stay fair.
     """
-    best = [float("inf")] * len(cases)
+    best = dict.fromkeys(cases, float("inf"))
     for _ in range(REPEATS):
-        for i, (fn, number) in enumerate(cases):
-            best[i] = min(best[i], timeit.timeit(fn, number=number) / number * 1e6)
+        for name, (fn, number) in cases.items():
+            best[name] = min(best[name], timeit.timeit(fn, number=number) / number * 1e6)
     return best
 
 
@@ -101,28 +101,21 @@ def main() -> None:
     batch = 1000
     names = ["xiaojun"] * batch
     pairs = [("xiaojun", sig)] * batch
-    (
-        t_official,
-        t_sign,
-        t_sign_plain,
-        t_sign_stored,
-        t_verify,
-        t_sign_many,
-        t_verify_many,
-    ) = best_us(
-        [
-            (lambda: official.gen_sig("xiaojun", 86400), n // 4),
-            (lambda: signer.sign("xiaojun", 86400, now=NOW), n),
+    t = best_us(
+        {
+            "official": (lambda: official.gen_sig("xiaojun", 86400), n // 4),
+            "sign": (lambda: signer.sign("xiaojun", 86400, now=NOW), n),
             # Called as gen_sig is: no `now` keyword (the clock is read in Rust).
-            (lambda: signer.sign("xiaojun", 86400), n),
-            (lambda: stored.sign("xiaojun", 86400, now=NOW), n),
-            (lambda: verifier.verify("xiaojun", sig, now=NOW), n),
-            (lambda: signer.sign_many(names, 86400, now=NOW), 10),
-            (lambda: verifier.verify_many(pairs, now=NOW), 10),
-        ]
+            "sign_plain": (lambda: signer.sign("xiaojun", 86400), n),
+            "sign_stored": (lambda: stored.sign("xiaojun", 86400, now=NOW), n),
+            "verify": (lambda: verifier.verify("xiaojun", sig, now=NOW), n),
+            "sign_many": (lambda: signer.sign_many(names, 86400, now=NOW), 10),
+            "verify_many": (lambda: verifier.verify_many(pairs, now=NOW), 10),
+        }
     )
-    t_sign_many /= batch
-    t_verify_many /= batch
+    t_official, t_sign, t_sign_plain = t["official"], t["sign"], t["sign_plain"]
+    t_sign_stored, t_verify = t["sign_stored"], t["verify"]
+    t_sign_many, t_verify_many = t["sign_many"] / batch, t["verify_many"] / batch
 
     # Two threads, each with the same amount of batch work as the single
     # thread (not measured in the tuned-heap child: the heap is not involved).
@@ -137,7 +130,12 @@ def main() -> None:
         block = b"x" * 900_000
         sha_scaling = scaling(lambda: hashlib.sha256(block).digest(), rounds)
         table_block = bytes(range(256)) * 1024
-        crc_scaling = scaling(lambda: [zlib.crc32(table_block) for _ in range(16)], rounds)
+
+        def crc_16() -> None:
+            for _ in range(16):
+                zlib.crc32(table_block)
+
+        crc_scaling = scaling(crc_16, rounds)
 
     heap = "tuned (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_)" if child else "glibc defaults"
     print(f"usersig {getattr(usersig, '__version__', '?')}, cores available: {os.cpu_count()}, heap: {heap}")
