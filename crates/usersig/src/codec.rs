@@ -29,7 +29,7 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 #[non_exhaustive]
 pub enum Compression {
     /// **Default.** A single-pass deflate with the fixed Huffman codes (zlib
-    /// header `78 5e`): within a few bytes of zlib level 6 (the size the
+    /// header `78 9c`): within a few bytes of zlib level 6 (the size the
     /// official Python, PHP and Node libraries produce), at a fraction of the cost.
     #[default]
     Default,

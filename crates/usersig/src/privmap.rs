@@ -19,7 +19,7 @@ use core::fmt;
 use crate::error::InvalidArgument;
 
 bitflags::bitflags! {
-    /// The privilege map of a PrivateMapKey. `Privileges::ALL` (255) grants everything.
+    /// The privilege map of a PrivateMapKey. [`Privileges::ALL_PRIVILEGES`] (255) grants everything.
     ///
     /// Parsing keeps unknown bits (see [`Privileges::bits`]) so a ticket is shown as issued;
     /// signing refuses them.
