@@ -133,7 +133,7 @@ pub(crate) fn rest_url(a: &RestUrl, json_out: bool) -> Result<(), Failure> {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), json!(v)))
             .collect();
-        println!(
+        out!(
             "{}",
             json!({ "method": req.method(), "url": req.url(), "headers": headers, "body": body })
         );
@@ -143,7 +143,7 @@ pub(crate) fn rest_url(a: &RestUrl, json_out: bool) -> Result<(), Failure> {
             .iter()
             .map(|(k, v)| format!("-H {}", shell_quote(&format!("{k}: {v}"))))
             .collect();
-        println!(
+        out!(
             "curl -sS -X {} {} -d {} {}",
             req.method(),
             headers.join(" "),
@@ -151,7 +151,7 @@ pub(crate) fn rest_url(a: &RestUrl, json_out: bool) -> Result<(), Failure> {
             shell_quote(req.url())
         );
     } else {
-        println!("{}", req.url());
+        out!("{}", req.url());
     }
     Ok(())
 }
@@ -159,7 +159,7 @@ pub(crate) fn rest_url(a: &RestUrl, json_out: bool) -> Result<(), Failure> {
 pub(crate) fn explain(code: &str, json_out: bool) -> Result<(), Failure> {
     if let Ok(c) = code.parse::<ErrorCode>() {
         if json_out {
-            println!(
+            out!(
                 "{}",
                 json!({
                     "code": c.0,
@@ -171,9 +171,9 @@ pub(crate) fn explain(code: &str, json_out: bool) -> Result<(), Failure> {
                 })
             );
         } else {
-            println!("{}", c.explain());
+            out!("{}", c.explain());
             if let Some(k) = KickReason::from_code(c) {
-                println!("kick:  {k}: {}", k.reaction().advice());
+                out!("kick:  {k}: {}", k.reaction().advice());
             }
         }
         return Ok(());
@@ -184,7 +184,7 @@ pub(crate) fn explain(code: &str, json_out: bool) -> Result<(), Failure> {
         ))
     })?;
     if json_out {
-        println!(
+        out!(
             "{}",
             json!({
                 "kick_reason": k.as_str(),
@@ -195,8 +195,8 @@ pub(crate) fn explain(code: &str, json_out: bool) -> Result<(), Failure> {
             })
         );
     } else {
-        println!("{k} ({})", k.constant_name());
-        println!("do:    {}", k.reaction().advice());
+        out!("{k} ({})", k.constant_name());
+        out!("do:    {}", k.reaction().advice());
     }
     Ok(())
 }
@@ -271,7 +271,7 @@ fn print_callback(q: &CallbackQuery, state: Option<&StateChange>, json_out: bool
                 "event_time_ms": s.event_time_ms,
             })
         });
-        println!(
+        out!(
             "{}",
             json!({
                 "valid": true,
@@ -287,7 +287,7 @@ fn print_callback(q: &CallbackQuery, state: Option<&StateChange>, json_out: bool
         );
         return;
     }
-    println!(
+    out!(
         "valid{}",
         if q.signed {
             ""
@@ -295,33 +295,35 @@ fn print_callback(q: &CallbackQuery, state: Option<&StateChange>, json_out: bool
             " (unsigned: not authenticated)"
         }
     );
-    println!("command     {}", q.command);
-    println!("sdkappid    {}", q.sdkappid);
+    out!("command     {}", q.command);
+    out!("sdkappid    {}", q.sdkappid);
     if let Some(ip) = &q.client_ip {
-        println!("client ip   {ip}");
+        out!("client ip   {ip}");
     }
     if let Some(p) = &q.opt_platform {
-        println!("platform    {p}");
+        out!("platform    {p}");
     }
     if let Some(t) = q.request_time {
-        println!("sent at     {} ({t})", crate::output::date(t));
+        out!("sent at     {} ({t})", crate::output::date(t));
     }
     if let Some(s) = state {
-        println!(
+        out!(
             "state       {:?} {:?} ({:?})",
-            s.action, s.account, s.reason
+            s.action,
+            s.account,
+            s.reason
         );
         if !s.kicked_platforms.is_empty() {
-            println!("kicked      {}", s.kicked_platforms.join(", "));
+            out!("kicked      {}", s.kicked_platforms.join(", "));
         }
     }
-    println!("reply       {}", usersig_login::callback::OK_REPLY);
+    out!("reply       {}", usersig_login::callback::OK_REPLY);
 }
 
 pub(crate) fn rejected(e: &CallbackError, json_out: bool) {
     if json_out {
-        println!("{}", json!({ "valid": false, "error": e.to_string() }));
+        out!("{}", json!({ "valid": false, "error": e.to_string() }));
     } else {
-        println!("invalid: {e}");
+        out!("invalid: {e}");
     }
 }

@@ -1,11 +1,18 @@
 //! The `usersig` command: issue, verify and inspect Tencent Cloud IM / TRTC UserSigs.
-// A command-line program prints by design.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+/// `println!` for the command's output, without its panic when standard
+/// output is closed (a reader such as `head` stopped reading): the rest of
+/// the output is dropped and the exit status stays the command's.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))
+    };
+}
 
 mod login;
 mod output;
 
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -222,7 +229,8 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Input(msg)) => {
-            eprintln!("usersig: {msg}");
+            // As `out!`: nowhere to report a failure to report.
+            let _ = writeln!(std::io::stderr(), "usersig: {msg}");
             ExitCode::from(2)
         }
     }

@@ -1,11 +1,27 @@
 //! How results are shown: text for people, JSON for scripts.
 
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use usersig::{Claims, Error, Inspection, PrivateMapKey, PrivateMapKeyClaims, Room};
+
+/// Set once a write to standard output has failed: nothing more is written.
+static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
+
+/// Writes one line to standard output (the `out!` macro). A failed write,
+/// such as a closed pipe, ends the output instead of panicking.
+pub(crate) fn line(args: std::fmt::Arguments<'_>) {
+    if STDOUT_GONE.load(Ordering::Relaxed) {
+        return;
+    }
+    if writeln!(std::io::stdout().lock(), "{args}").is_err() {
+        STDOUT_GONE.store(true, Ordering::Relaxed);
+    }
+}
 
 /// RFC 3339 UTC date of a unix time, or a note when it is out of range.
 pub(crate) fn date(secs: u64) -> String {
@@ -70,14 +86,14 @@ fn ticket_text(p: &PrivateMapKey) -> String {
 
 /// The lines every decoded sig shows: who, which app, when issued, how long.
 fn fields(identifier: &str, sdkappid: u64, issued_at: u64, expire: u64, now: u64) {
-    println!("identifier  {identifier}");
-    println!("sdkappid    {sdkappid}");
-    println!(
+    out!("identifier  {identifier}");
+    out!("sdkappid    {sdkappid}");
+    out!(
         "issued at   {} ({issued_at}, {})",
         date(issued_at),
         relative(issued_at, now)
     );
-    println!("expire      {expire} s ({})", span(expire));
+    out!("expire      {expire} s ({})", span(expire));
 }
 
 pub(crate) fn issued(
@@ -89,7 +105,7 @@ pub(crate) fn issued(
     json: bool,
 ) {
     if json {
-        println!(
+        out!(
             "{}",
             json!({
                 "usersig": sig,
@@ -101,7 +117,7 @@ pub(crate) fn issued(
             })
         );
     } else {
-        println!("{sig}");
+        out!("{sig}");
     }
 }
 
@@ -124,10 +140,10 @@ pub(crate) fn verified(c: &Claims, room: Option<&PrivateMapKeyClaims>, now: u64,
             "userbuf_hex": c.userbuf.as_deref().map(hex),
             "private_map_key": ticket,
         });
-        println!("{v}");
+        out!("{v}");
         return;
     }
-    println!("valid");
+    out!("valid");
     fields(
         &c.identifier,
         u64::from(c.sdkappid),
@@ -135,17 +151,17 @@ pub(crate) fn verified(c: &Claims, room: Option<&PrivateMapKeyClaims>, now: u64,
         c.expire,
         now,
     );
-    println!(
+    out!(
         "expires at  {} ({}, {})",
         date(c.expires_at),
         c.expires_at,
         relative(c.expires_at, now)
     );
     if let Some(b) = &c.userbuf {
-        println!("userbuf     {} ({} bytes)", hex(b), b.len());
+        out!("userbuf     {} ({} bytes)", hex(b), b.len());
     }
     if let Some(p) = room {
-        println!(
+        out!(
             "room        {}, privileges {}, ticket expires {}",
             p.room,
             p.privileges.bits(),
@@ -185,7 +201,7 @@ pub(crate) fn rejected(e: &Error, json: bool) {
             "expired_at": expired_at,
             "now": now,
         });
-        println!("{v}");
+        out!("{v}");
     } else {
         let hint = match e {
             Error::Expired { expired_at, now } => format!(
@@ -195,7 +211,7 @@ pub(crate) fn rejected(e: &Error, json: bool) {
             Error::SignatureMismatch => "; check that the key belongs to this SDKAppID".to_owned(),
             _ => String::new(),
         };
-        println!("invalid: {e}{hint}");
+        out!("invalid: {e}{hint}");
     }
 }
 
@@ -206,7 +222,7 @@ pub(crate) fn inspection(i: &Inspection, now: u64, json: bool) {
             Some(Err(e)) => json!({ "error": e.to_string() }),
             None => Value::Null,
         };
-        println!(
+        out!(
             "{}",
             json!({
                 "version": i.version,
@@ -225,11 +241,11 @@ pub(crate) fn inspection(i: &Inspection, now: u64, json: bool) {
         );
         return;
     }
-    println!("not verified: decoded without the key");
-    println!("version     {}", i.version);
+    out!("not verified: decoded without the key");
+    out!("version     {}", i.version);
     fields(&i.identifier, i.sdkappid, i.issued_at, i.expire, now);
     match i.expires_at {
-        Some(e) => println!(
+        Some(e) => out!(
             "expires at  {} ({}, {}){}",
             date(e),
             e,
@@ -240,16 +256,16 @@ pub(crate) fn inspection(i: &Inspection, now: u64, json: bool) {
                 ""
             }
         ),
-        None => println!("expires at  (time + expire overflows)"),
+        None => out!("expires at  (time + expire overflows)"),
     }
     if let Some(b) = &i.userbuf {
-        println!("userbuf     {} ({} bytes)", hex(b), b.len());
+        out!("userbuf     {} ({} bytes)", hex(b), b.len());
     }
     match &i.private_map_key {
-        Some(Ok(p)) => println!("room ticket {}", ticket_text(p)),
-        Some(Err(e)) => println!("room ticket not a PrivateMapKey: {e}"),
+        Some(Ok(p)) => out!("room ticket {}", ticket_text(p)),
+        Some(Err(e)) => out!("room ticket not a PrivateMapKey: {e}"),
         None => {}
     }
-    println!("TLS.sig     {}", i.sig);
-    println!("zlib        {} ({})", hex(&i.zlib_header), i.compression());
+    out!("TLS.sig     {}", i.sig);
+    out!("zlib        {} ({})", hex(&i.zlib_header), i.compression());
 }

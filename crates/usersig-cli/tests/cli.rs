@@ -519,3 +519,35 @@ fn callback_verify_checks_the_sign() {
     let o = usersig(&["callback-verify", query], None, None);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Runs `usersig` with its standard output closed before it reads the sig
+/// from standard input, so every line it prints meets a closed pipe.
+fn usersig_with_stdout_closed(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_usersig"))
+        .args(args)
+        .env("USERSIG_KEY", KEY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_ends_the_output_not_the_exit_status() {
+    let sig = sign("xiaojun", &[]);
+    let verify = ["verify", "--sdkappid", "1400000000", "--now", "1700000000"];
+    let cases: [(Vec<&str>, i32); 3] = [
+        (vec!["inspect", "-"], 0),
+        ([&verify[..], &["xiaojun", "-"]].concat(), 0),
+        ([&verify[..], &["someone-else", "-"]].concat(), 1),
+    ];
+    for (args, code) in cases {
+        let o = usersig_with_stdout_closed(&args, &sig);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {o:?}");
+        assert_eq!(String::from_utf8_lossy(&o.stderr), "", "{args:?}");
+    }
+}
