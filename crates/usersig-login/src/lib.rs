@@ -11,6 +11,7 @@
 
 pub mod callback;
 pub mod codes;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz_harness;
 pub mod instances;
