@@ -532,7 +532,12 @@ fn usersig_with_stdout_closed(args: &[&str], stdin: &str) -> Output {
         .spawn()
         .unwrap();
     drop(child.stdout.take());
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
