@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::json;
-use usersig_login::callback::{CallbackError, CallbackQuery, CallbackVerifier, StateChange};
+use usersig_login::callback::{
+    CallbackBody, CallbackError, CallbackQuery, CallbackVerifier, StateChange,
+};
 use usersig_login::rest::{Region, RestApi};
 use usersig_login::{ErrorCode, KickReason};
 use zeroize::Zeroizing;
 
-use crate::{AppArgs, Failure, load_key, read_input};
+use crate::{AppArgs, Failure, errors, escape, load_key, read_input};
 
 /// `usersig rest-url`.
 #[derive(Args, Debug)]
@@ -20,7 +22,7 @@ pub(crate) struct RestUrl {
     /// The App admin account the request is made as.
     #[arg(long, default_value = "administrator")]
     admin: String,
-    /// Data center: china, singapore, seoul, frankfurt, silicon-valley, jakarta.
+    /// Data center: china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley, jakarta.
     #[arg(long, default_value = "china")]
     region: String,
     /// Use the region's backup domain.
@@ -65,7 +67,8 @@ pub(crate) struct CallbackVerify {
     /// Check at this time, unix seconds (default: now).
     #[arg(long)]
     now: Option<u64>,
-    /// Also parse this State.StateChange body (a file, or - for standard input).
+    /// Also check this body (a file, or - for standard input): a JSON object whose
+    /// CallbackCommand is the query's; a State.StateChange body is read in full.
     #[arg(long, value_name = "FILE")]
     body: Option<String>,
     /// The callback URL or its query string.
@@ -133,9 +136,8 @@ pub(crate) fn rest_url(a: &RestUrl, json_out: bool) -> Result<(), Failure> {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), json!(v)))
             .collect();
-        out!(
-            "{}",
-            json!({ "method": req.method(), "url": req.url(), "headers": headers, "body": body })
+        crate::output::json(
+            &json!({ "method": req.method(), "url": req.url(), "headers": headers, "body": body }),
         );
     } else if a.curl {
         let headers: Vec<String> = req
@@ -159,17 +161,14 @@ pub(crate) fn rest_url(a: &RestUrl, json_out: bool) -> Result<(), Failure> {
 pub(crate) fn explain(code: &str, json_out: bool) -> Result<(), Failure> {
     if let Ok(c) = code.parse::<ErrorCode>() {
         if json_out {
-            out!(
-                "{}",
-                json!({
-                    "code": c.0,
-                    "name": c.name(),
-                    "description": c.description(),
-                    "class": c.class().name(),
-                    "advice": c.class().advice(),
-                    "kick_reason": KickReason::from_code(c).map(KickReason::as_str),
-                })
-            );
+            crate::output::json(&json!({
+                "code": c.0,
+                "name": c.name(),
+                "description": c.description(),
+                "class": c.class().name(),
+                "advice": c.advice(),
+                "kick_reason": KickReason::from_code(c).map(KickReason::as_str),
+            }));
         } else {
             out!("{}", c.explain());
             if let Some(k) = KickReason::from_code(c) {
@@ -184,16 +183,13 @@ pub(crate) fn explain(code: &str, json_out: bool) -> Result<(), Failure> {
         ))
     })?;
     if json_out {
-        out!(
-            "{}",
-            json!({
-                "kick_reason": k.as_str(),
-                "name": k.constant_name(),
-                "kick_type": k.kick_type(),
-                "web_code": k.web_code().0,
-                "advice": k.reaction().advice(),
-            })
-        );
+        crate::output::json(&json!({
+            "kick_reason": k.as_str(),
+            "name": k.constant_name(),
+            "kick_type": k.kick_type(),
+            "web_code": k.web_code().0,
+            "advice": k.reaction().advice(),
+        }));
     } else {
         out!("{k} ({})", k.constant_name());
         out!("do:    {}", k.reaction().advice());
@@ -225,15 +221,14 @@ fn load_token(a: &CallbackVerify) -> Result<Option<Zeroizing<String>>, Failure> 
             }
         },
     };
-    if token.is_empty() {
-        return Err(Failure::Input("the callback token is empty".into()));
-    }
     Ok(Some(token))
 }
 
 pub(crate) fn callback_verify(a: &CallbackVerify, json_out: bool) -> Result<(), Failure> {
     let mut verifier = match load_token(a)? {
-        Some(t) => CallbackVerifier::new(t.as_str()),
+        // Surrounding whitespace is dropped by the verifier; an empty or
+        // all-whitespace token is refused there too.
+        Some(t) => CallbackVerifier::new(t.as_str()).map_err(|e| Failure::Input(e.to_string()))?,
         None => CallbackVerifier::unsigned(),
     }
     .with_max_skew(a.max_skew);
@@ -245,22 +240,35 @@ pub(crate) fn callback_verify(a: &CallbackVerify, json_out: bool) -> Result<(), 
         Some(b) => Some(read_input(b)?),
         None => None,
     };
-    let checked = verifier
-        .verify_query_at(&a.query, now)
-        .and_then(|q| match &body {
-            Some(b) => StateChange::parse(b).map(|s| (q, Some(s))),
-            None => Ok((q, None)),
-        });
+    let checked = verifier.verify_query_at(&a.query, now).and_then(|q| {
+        let Some(b) = &body else {
+            return Ok((q, None, None));
+        };
+        // Any callback: a JSON object for the query's command; a
+        // State.StateChange body is read field by field as well.
+        let generic = CallbackBody::parse_for(&q, b)?;
+        let state = if generic.command == "State.StateChange" {
+            Some(StateChange::parse(b)?)
+        } else {
+            None
+        };
+        Ok((q, Some(generic), state))
+    });
     match checked {
-        Ok((q, state)) => {
-            print_callback(&q, state.as_ref(), json_out);
+        Ok((q, generic, state)) => {
+            print_callback(&q, generic.as_ref(), state.as_ref(), json_out);
             Ok(())
         }
         Err(e) => Err(Failure::CallbackRejected(e)),
     }
 }
 
-fn print_callback(q: &CallbackQuery, state: Option<&StateChange>, json_out: bool) {
+fn print_callback(
+    q: &CallbackQuery,
+    body: Option<&CallbackBody>,
+    state: Option<&StateChange>,
+    json_out: bool,
+) {
     if json_out {
         let state = state.map(|s| {
             json!({
@@ -271,20 +279,18 @@ fn print_callback(q: &CallbackQuery, state: Option<&StateChange>, json_out: bool
                 "event_time_ms": s.event_time_ms,
             })
         });
-        out!(
-            "{}",
-            json!({
-                "valid": true,
-                "signed": q.signed,
-                "sdkappid": q.sdkappid,
-                "command": q.command,
-                "client_ip": q.client_ip,
-                "opt_platform": q.opt_platform,
-                "request_time": q.request_time,
-                "state_change": state,
-                "reply": usersig_login::callback::OK_REPLY,
-            })
-        );
+        crate::output::json(&json!({
+            "valid": true,
+            "signed": q.signed,
+            "sdkappid": q.sdkappid,
+            "command": q.command,
+            "client_ip": q.client_ip,
+            "opt_platform": q.opt_platform,
+            "request_time": q.request_time,
+            "body_command": body.map(|b| &b.command),
+            "state_change": state,
+            "reply": usersig_login::callback::OK_REPLY,
+        }));
         return;
     }
     out!(
@@ -295,35 +301,72 @@ fn print_callback(q: &CallbackQuery, state: Option<&StateChange>, json_out: bool
             " (unsigned: not authenticated)"
         }
     );
-    out!("command     {}", q.command);
+    out!("command     {}", escape::text(&q.command));
     out!("sdkappid    {}", q.sdkappid);
     if let Some(ip) = &q.client_ip {
-        out!("client ip   {ip}");
+        out!("client ip   {}", escape::text(ip));
     }
     if let Some(p) = &q.opt_platform {
-        out!("platform    {p}");
+        out!("platform    {}", escape::text(p));
     }
     if let Some(t) = q.request_time {
         out!("sent at     {} ({t})", crate::output::date(t));
     }
+    if let Some(b) = body {
+        out!(
+            "body        a {} callback, {} fields",
+            escape::text(&b.command),
+            b.fields.len()
+        );
+    }
     if let Some(s) = state {
         out!(
-            "state       {:?} {:?} ({:?})",
-            s.action,
-            s.account,
-            s.reason
+            "state       {} {} ({})",
+            escape::message(&format!("{:?}", s.action)),
+            escape::message(&format!("{:?}", s.account)),
+            escape::message(&format!("{:?}", s.reason))
         );
         if !s.kicked_platforms.is_empty() {
-            out!("kicked      {}", s.kicked_platforms.join(", "));
+            let kicked: Vec<_> = s.kicked_platforms.iter().map(|p| escape::text(p)).collect();
+            out!("kicked      {}", kicked.join(", "));
         }
+    }
+    if q.signed {
+        out!(
+            "signed      the token and RequestTime only (Tencent's Sign covers no other parameter, nor the body)"
+        );
     }
     out!("reply       {}", usersig_login::callback::OK_REPLY);
 }
 
+/// A machine-readable name for each callback failure.
+fn kind(e: &CallbackError) -> &'static str {
+    match e {
+        CallbackError::QueryTooLong { .. } => "query_too_long",
+        CallbackError::Missing(_) => "missing",
+        CallbackError::Duplicate(_) => "duplicate",
+        CallbackError::Malformed(_) => "malformed",
+        CallbackError::BadSignature => "bad_signature",
+        CallbackError::Stale { .. } => "stale",
+        CallbackError::AppIdMismatch { .. } => "sdkappid_mismatch",
+        CallbackError::BodyTooLarge { .. } => "body_too_large",
+        CallbackError::Body { .. } => "body",
+        CallbackError::WrongCommand { .. } => "wrong_command",
+        CallbackError::CommandMismatch { .. } => "command_mismatch",
+        _ => "other",
+    }
+}
+
 pub(crate) fn rejected(e: &CallbackError, json_out: bool) {
     if json_out {
-        out!("{}", json!({ "valid": false, "error": e.to_string() }));
+        let extra = json!({ "valid": false });
+        crate::output::json(&errors::object(
+            kind(e),
+            &e.to_string(),
+            errors::REJECTED,
+            extra,
+        ));
     } else {
-        out!("invalid: {e}");
+        out!("invalid: {}", escape::message(&e.to_string()));
     }
 }

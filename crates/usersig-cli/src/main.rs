@@ -9,10 +9,12 @@ macro_rules! out {
     };
 }
 
+mod errors;
+mod escape;
 mod login;
 mod output;
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,7 +29,9 @@ use zeroize::Zeroizing;
 /// variable; --key KEY is for quick trials only (other users of the machine
 /// can see it in the process list). --key-file and --key win over USERSIG_KEY.
 ///
-/// Exit status: 0 ok, 1 verification failed (a sig or a callback), 2 usage or input error.
+/// Exit status: 0 ok, 1 verification failed (a sig or a callback; a sig
+/// that does not decode, for inspect too), 2 usage or input error. With
+/// --json every error is also a JSON object on standard output.
 #[derive(Parser, Debug)]
 #[command(name = "usersig", version, about, long_about)]
 struct Cli {
@@ -83,10 +87,12 @@ enum Command {
         max_future: Option<u64>,
         /// The UserID the sig must be for.
         identifier: String,
-        /// The UserSig, or - to read it from standard input.
+        /// The UserSig, or - to read it from standard input (surrounding
+        /// whitespace is ignored).
         sig: String,
     },
-    /// Decode a UserSig without the key (for diagnosing a failing login).
+    /// Decode a UserSig without the key (for diagnosing a failing login);
+    /// exit 1 when it does not decode.
     Inspect {
         /// Report expiry relative to this time, unix seconds (default: now).
         #[arg(long)]
@@ -131,7 +137,7 @@ enum Command {
         /// e.g. 70001, USERSIG_EXPIRED, multipleDevice, 3002.
         code: String,
     },
-    /// Check a webhook callback's Sign and RequestTime (and parse a State.StateChange body).
+    /// Check a webhook callback's Sign and RequestTime (and parse its body).
     CallbackVerify(login::CallbackVerify),
 }
 
@@ -187,6 +193,10 @@ fn parse_hex(s: &str) -> Result<Bytes, String> {
     if s.len() % 2 != 0 {
         return Err("odd number of hex digits".into());
     }
+    // Digits only: `u8::from_str_radix` would also take a sign (`+1`).
+    if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("not hexadecimal".into());
+    }
     let digits: Option<Vec<u8>> = s
         .as_bytes()
         .chunks(2)
@@ -216,23 +226,31 @@ impl From<usersig::Error> for Failure {
     }
 }
 
+/// A verify error: a usage error (exit 2) for a bad argument such as an
+/// empty identifier, a rejection (exit 1) otherwise.
+fn rejected(e: usersig::Error) -> Failure {
+    match e {
+        usersig::Error::InvalidArgument(_) => Failure::Input(e.to_string()),
+        e => Failure::Rejected(e),
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return errors::usage(&e, errors::json_requested()),
+    };
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Rejected(e)) => {
             output::rejected(&e, cli.json);
-            ExitCode::from(1)
+            ExitCode::from(errors::REJECTED)
         }
         Err(Failure::CallbackRejected(e)) => {
             login::rejected(&e, cli.json);
-            ExitCode::from(1)
+            ExitCode::from(errors::REJECTED)
         }
-        Err(Failure::Input(msg)) => {
-            // As `out!`: nowhere to report a failure to report.
-            let _ = writeln!(std::io::stderr(), "usersig: {msg}");
-            ExitCode::from(2)
-        }
+        Err(Failure::Input(msg)) => errors::input(&msg, cli.json),
     }
 }
 
@@ -298,19 +316,19 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 (Some(room), _) => {
                     let p = verifier
                         .verify_private_map_key_at(identifier, &room, &sig, now)
-                        .map_err(Failure::Rejected)?;
+                        .map_err(rejected)?;
                     output::verified(&p.claims, Some(&p), now, cli.json);
                 }
                 (None, Some(b)) => {
                     let c = verifier
                         .verify_with_userbuf_at(identifier, &sig, &b.0, now)
-                        .map_err(Failure::Rejected)?;
+                        .map_err(rejected)?;
                     output::verified(&c, None, now, cli.json);
                 }
                 (None, None) => {
                     let c = verifier
                         .verify_at(identifier, &sig, now)
-                        .map_err(Failure::Rejected)?;
+                        .map_err(rejected)?;
                     output::verified(&c, None, now, cli.json);
                 }
             }
@@ -321,7 +339,8 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::CallbackVerify(a) => login::callback_verify(a, cli.json),
         Command::Inspect { now, sig } => {
             let sig = read_sig(sig)?;
-            let i = usersig::inspect(&sig)?;
+            // A sig that does not decode exits as it does from `verify`.
+            let i = usersig::inspect(&sig).map_err(rejected)?;
             output::inspection(&i, now.unwrap_or_else(usersig::unix_now), cli.json);
             Ok(())
         }
@@ -333,30 +352,24 @@ fn room(id: Option<u32>, s: Option<&str>) -> Option<Room> {
         .or_else(|| s.map(|s| Room::Str(s.to_owned())))
 }
 
-/// The key from --key-file, else --key, else USERSIG_KEY: what is named on the command line wins.
+/// The key from --key-file, else --key, else USERSIG_KEY: what is named on
+/// the command line wins. Surrounding whitespace is dropped from each (by
+/// `SecretKey`, the same rule as the library's).
 pub(crate) fn load_key(app: &AppArgs) -> Result<SecretKey, Failure> {
     if let Some(path) = &app.key_file {
         let raw = Zeroizing::new(std::fs::read(path).map_err(|e| {
             Failure::Input(format!("cannot read key file {}: {e}", path.display()))
         })?);
-        let trimmed = raw.trim_ascii();
-        if trimmed.is_empty() {
-            return Err(Failure::Input(format!(
-                "key file {} is empty",
-                path.display()
-            )));
-        }
-        return Ok(SecretKey::new(trimmed)?);
+        return SecretKey::new(&*raw)
+            .map_err(|_| Failure::Input(format!("key file {} is empty", path.display())));
     }
     if let Some(k) = &app.key {
         return Ok(SecretKey::new(k)?);
     }
     if let Some(key) = std::env::var_os("USERSIG_KEY") {
         let key = Zeroizing::new(key.into_encoded_bytes());
-        if key.is_empty() {
-            return Err(Failure::Input("USERSIG_KEY is set but empty".into()));
-        }
-        return Ok(SecretKey::new(&*key)?);
+        return SecretKey::new(&*key)
+            .map_err(|_| Failure::Input("USERSIG_KEY is set but empty".into()));
     }
     Err(Failure::Input(
         "no secret key: use --key-file FILE, the USERSIG_KEY environment variable, or --key KEY"

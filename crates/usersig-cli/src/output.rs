@@ -2,12 +2,14 @@
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use usersig::human::{relative, span};
 use usersig::{Claims, Error, Inspection, PrivateMapKey, PrivateMapKeyClaims, Room};
+
+use crate::errors;
+use crate::escape;
 
 /// Set once a write to standard output has failed: nothing more is written.
 static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
@@ -23,26 +25,24 @@ pub(crate) fn line(args: std::fmt::Arguments<'_>) {
     }
 }
 
-/// RFC 3339 UTC date of a unix time, or a note when it is out of range.
+/// Writes one JSON value as a line of standard output, with the characters
+/// that would act on a terminal escaped ([`escape::json`]).
+pub(crate) fn json(v: &Value) {
+    line(format_args!("{}", escape::json(&v.to_string())));
+}
+
+/// ISO 8601 UTC date of a unix time (`2023-11-14T22:13:20Z`), or a note
+/// when it is out of range.
 pub(crate) fn date(secs: u64) -> String {
-    i64::try_from(secs)
-        .ok()
-        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|d| d.format(&Rfc3339).ok())
-        .unwrap_or_else(|| "(beyond year 9999)".to_owned())
+    usersig::human::date(secs)
 }
 
-fn span(secs: u64) -> String {
-    humantime::format_duration(Duration::from_secs(secs)).to_string()
-}
-
-/// "in 1h 2m" / "3s ago" / "now", relative to `now`.
-fn relative(at: u64, now: u64) -> String {
-    match at.cmp(&now) {
-        std::cmp::Ordering::Greater => format!("in {}", span(at - now)),
-        std::cmp::Ordering::Less => format!("{} ago", span(now - at)),
-        std::cmp::Ordering::Equal => "now".to_owned(),
-    }
+/// A date from the core's chrono accessors, as [`date`] writes it.
+fn utc(d: Option<DateTime<Utc>>) -> String {
+    d.map_or_else(
+        || "(beyond year 262143)".to_owned(),
+        |d| d.to_rfc3339_opts(SecondsFormat::Secs, true),
+    )
 }
 
 fn hex(b: &[u8]) -> String {
@@ -56,43 +56,40 @@ fn room_json(room: &Room) -> Value {
     }
 }
 
-fn ticket_json(p: &PrivateMapKey) -> Value {
+fn ticket_json(p: &PrivateMapKey, expires_at: u64) -> Value {
     json!({
         "account": p.account,
         "sdkappid": p.sdkappid,
         "room": room_json(&p.room),
-        "expires_at": p.expires_at,
+        "expires_at": expires_at,
         "privileges": p.privileges.bits(),
         "account_type": p.account_type,
     })
 }
 
-fn ticket_text(p: &PrivateMapKey) -> String {
+fn ticket_text(p: &PrivateMapKey, ticket_expires_at: u64) -> String {
     let names: Vec<String> = p
         .privileges
         .iter_names()
         .map(|(n, _)| n.to_lowercase())
         .collect();
     format!(
-        "{} for {:?} (app {}), privileges {} [{}], ticket expires {}",
-        p.room,
-        p.account,
+        "{} for \"{}\" (app {}), privileges {} [{}], ticket expires {} ({})",
+        escape::message(&p.room.to_string()),
+        escape::text(&p.account),
         p.sdkappid,
         p.privileges.bits(),
         names.join(", "),
-        date(u64::from(p.expires_at)),
+        date(ticket_expires_at),
+        ticket_expires_at,
     )
 }
 
 /// The lines every decoded sig shows: who, which app, when issued, how long.
-fn fields(identifier: &str, sdkappid: u64, issued_at: u64, expire: u64, now: u64) {
-    out!("identifier  {identifier}");
+fn fields(identifier: &str, sdkappid: u64, issued_at: &str, unix: u64, expire: u64, now: u64) {
+    out!("identifier  {}", escape::text(identifier));
     out!("sdkappid    {sdkappid}");
-    out!(
-        "issued at   {} ({issued_at}, {})",
-        date(issued_at),
-        relative(issued_at, now)
-    );
+    out!("issued at   {issued_at} ({unix}, {})", relative(unix, now));
     out!("expire      {expire} s ({})", span(expire));
 }
 
@@ -105,17 +102,14 @@ pub(crate) fn issued(
     json: bool,
 ) {
     if json {
-        out!(
-            "{}",
-            json!({
-                "usersig": sig,
-                "identifier": identifier,
-                "sdkappid": sdkappid,
-                "issued_at": now,
-                "expire": expire,
-                "expires_at": now.saturating_add(expire),
-            })
-        );
+        crate::output::json(&json!({
+            "usersig": sig,
+            "identifier": identifier,
+            "sdkappid": sdkappid,
+            "issued_at": now,
+            "expire": expire,
+            "expires_at": now.saturating_add(expire),
+        }));
     } else {
         out!("{sig}");
     }
@@ -140,20 +134,21 @@ pub(crate) fn verified(c: &Claims, room: Option<&PrivateMapKeyClaims>, now: u64,
             "userbuf_hex": c.userbuf.as_deref().map(hex),
             "private_map_key": ticket,
         });
-        out!("{v}");
+        crate::output::json(&v);
         return;
     }
     out!("valid");
     fields(
         &c.identifier,
         u64::from(c.sdkappid),
+        &utc(c.issued_at_utc()),
         c.issued_at,
         c.expire,
         now,
     );
     out!(
         "expires at  {} ({}, {})",
-        date(c.expires_at),
+        utc(c.expires_at_utc()),
         c.expires_at,
         relative(c.expires_at, now)
     );
@@ -162,10 +157,11 @@ pub(crate) fn verified(c: &Claims, room: Option<&PrivateMapKeyClaims>, now: u64,
     }
     if let Some(p) = room {
         out!(
-            "room        {}, privileges {}, ticket expires {}",
-            p.room,
+            "room        {}, privileges {}, ticket expires {} ({})",
+            escape::message(&p.room.to_string()),
             p.privileges.bits(),
-            date(u64::from(p.ticket_expires_at))
+            utc(p.ticket_expires_at_utc()),
+            p.ticket_expires_at
         );
     }
 }
@@ -188,66 +184,65 @@ fn kind(e: &Error) -> &'static str {
     }
 }
 
+/// A sig that did not verify (or decode): exit 1. The text line is
+/// `invalid: ` and the message; the JSON object's `message` is the same text
+/// (without `invalid: `).
 pub(crate) fn rejected(e: &Error, json: bool) {
+    let hint = match e {
+        Error::Expired { .. } => "; issue a new UserSig",
+        Error::SignatureMismatch => "; check that the key belongs to this SDKAppID",
+        _ => "",
+    };
+    let message = format!("{e}{hint}");
     if json {
         let (expired_at, now) = match e {
             Error::Expired { expired_at, now } => (Some(expired_at), Some(now)),
             _ => (None, None),
         };
-        let v = json!({
-            "valid": false,
-            "error": kind(e),
-            "message": e.to_string(),
-            "expired_at": expired_at,
-            "now": now,
-        });
-        out!("{v}");
+        let extra = json!({ "valid": false, "expired_at": expired_at, "now": now });
+        crate::output::json(&errors::object(kind(e), &message, errors::REJECTED, extra));
     } else {
-        let hint = match e {
-            Error::Expired { expired_at, now } => format!(
-                " ({} ago); issue a new UserSig",
-                span(now.saturating_sub(*expired_at))
-            ),
-            Error::SignatureMismatch => "; check that the key belongs to this SDKAppID".to_owned(),
-            _ => String::new(),
-        };
-        out!("invalid: {e}{hint}");
+        out!("invalid: {}", escape::message(&message));
     }
 }
 
 pub(crate) fn inspection(i: &Inspection, now: u64, json: bool) {
     if json {
         let ticket = match &i.private_map_key {
-            Some(Ok(p)) => ticket_json(p),
+            Some(Ok(p)) => ticket_json(p, i.ticket_expires_at().unwrap_or_default()),
             Some(Err(e)) => json!({ "error": e.to_string() }),
             None => Value::Null,
         };
-        out!(
-            "{}",
-            json!({
-                "version": i.version,
-                "identifier": i.identifier,
-                "sdkappid": i.sdkappid,
-                "issued_at": i.issued_at,
-                "expire": i.expire,
-                "expires_at": i.expires_at,
-                "expired": i.is_expired_at(now),
-                "userbuf_hex": i.userbuf.as_deref().map(hex),
-                "private_map_key": ticket,
-                "sig": i.sig,
-                "zlib_header": hex(&i.zlib_header),
-                "json": i.json,
-            })
-        );
+        crate::output::json(&json!({
+            "version": i.version,
+            "identifier": i.identifier,
+            "sdkappid": i.sdkappid,
+            "issued_at": i.issued_at,
+            "expire": i.expire,
+            "expires_at": i.expires_at,
+            "expired": i.is_expired_at(now),
+            "userbuf_hex": i.userbuf.as_deref().map(hex),
+            "private_map_key": ticket,
+            "sig": i.sig,
+            "zlib_header": hex(&i.zlib_header),
+            "json": i.json,
+        }));
         return;
     }
     out!("not verified: decoded without the key");
-    out!("version     {}", i.version);
-    fields(&i.identifier, i.sdkappid, i.issued_at, i.expire, now);
+    out!("version     {}", escape::text(&i.version));
+    fields(
+        &i.identifier,
+        i.sdkappid,
+        &utc(i.issued_at_utc()),
+        i.issued_at,
+        i.expire,
+        now,
+    );
     match i.expires_at {
         Some(e) => out!(
             "expires at  {} ({}, {}){}",
-            date(e),
+            utc(i.expires_at_utc()),
             e,
             relative(e, now),
             if i.is_expired_at(now) {
@@ -261,11 +256,15 @@ pub(crate) fn inspection(i: &Inspection, now: u64, json: bool) {
     if let Some(b) = &i.userbuf {
         out!("userbuf     {} ({} bytes)", hex(b), b.len());
     }
-    match &i.private_map_key {
-        Some(Ok(p)) => out!("room ticket {}", ticket_text(p)),
-        Some(Err(e)) => out!("room ticket not a PrivateMapKey: {e}"),
-        None => {}
+    match (&i.private_map_key, i.ticket_expires_at()) {
+        (Some(Ok(p)), Some(at)) => out!("room ticket {}", ticket_text(p, at)),
+        (Some(Err(e)), _) => out!("room ticket not a PrivateMapKey: {e}"),
+        _ => {}
     }
-    out!("TLS.sig     {}", i.sig);
-    out!("zlib        {} ({})", hex(&i.zlib_header), i.compression());
+    out!("TLS.sig     {}", escape::text(&i.sig));
+    out!(
+        "zlib        header {}: {}",
+        hex(&i.zlib_header),
+        i.compression()
+    );
 }

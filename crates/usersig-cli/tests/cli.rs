@@ -153,6 +153,9 @@ fn failures_exit_1_with_one_line() {
             vec!["verify", "--sdkappid", "1400000000", "alice", "not a sig"],
             "outside the UserSig alphabet",
         ),
+        // A sig that does not decode exits the same way from inspect.
+        (vec!["inspect", "AAAA"], "invalid zlib stream"),
+        (vec!["inspect", "not a sig"], "outside the UserSig alphabet"),
         (
             vec![
                 "verify",
@@ -232,7 +235,21 @@ fn usage_and_input_errors_exit_2() {
             Some(KEY),
             "0x100",
         ),
-        (vec!["inspect", "AAAA"], None, "invalid zlib stream"),
+        (
+            vec!["verify", "--sdkappid", "1", "", "AAAA"],
+            Some(KEY),
+            "identifier is empty",
+        ),
+        (
+            vec!["sign", "--sdkappid", "1", "--userbuf-hex", "+1+2", "u"],
+            Some(KEY),
+            "not hexadecimal",
+        ),
+        (
+            vec!["sign", "--sdkappid", "1", "u"],
+            Some(" \n"),
+            "USERSIG_KEY is set but empty",
+        ),
         (
             vec![
                 "sign",
@@ -555,4 +572,500 @@ fn a_closed_stdout_ends_the_output_not_the_exit_status() {
         assert_eq!(o.status.code(), Some(code), "{args:?}: {o:?}");
         assert_eq!(String::from_utf8_lossy(&o.stderr), "", "{args:?}");
     }
+}
+
+// ------------------------------------------------------------ hand-made sigs
+
+/// zlib (stored), standard base64, the UserSig alphabet: any document.
+fn wrap(doc: &str) -> String {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(0));
+    z.write_all(doc.as_bytes()).unwrap();
+    base64::engine::general_purpose::STANDARD
+        .encode(z.finish().unwrap())
+        .replace('+', "*")
+        .replace('/', "-")
+        .replace('=', "_")
+}
+
+/// A correctly signed sig for any identifier, control characters included
+/// (which `usersig sign` refuses to issue).
+fn forge(identifier: &str) -> String {
+    use base64::Engine as _;
+    use hmac::{KeyInit, Mac};
+    let text = format!(
+        "TLS.identifier:{identifier}\nTLS.sdkappid:1400000000\nTLS.time:1700000000\nTLS.expire:86400\n"
+    );
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(KEY.as_bytes()).unwrap();
+    mac.update(text.as_bytes());
+    let tag = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let doc = serde_json::json!({
+        "TLS.ver": "2.0", "TLS.identifier": identifier, "TLS.sdkappid": 1400000000u32,
+        "TLS.expire": 86400, "TLS.time": 1700000000u32, "TLS.sig": tag,
+    });
+    wrap(&doc.to_string())
+}
+
+/// What a terminal must never receive from an untrusted value.
+fn assert_inert(out: &str) {
+    for bad in [
+        '\u{1b}', '\u{7f}', '\u{9b}', '\u{202e}', '\u{2066}', '\u{200b}', '\r',
+    ] {
+        assert!(!out.contains(bad), "{bad:?} in {out:?}");
+    }
+}
+
+const EVIL: &str = "alice\nvalid\nidentifier  root\u{1b}[2J\u{1b}]0;owned\u{7}\u{9b}31m\u{202e}txt.exe\u{2066}\u{200b}";
+
+#[test]
+fn inspect_escapes_what_the_sig_says() {
+    let sig = forge(EVIL);
+    let o = usersig(&["inspect", "--now", "1700000000", &sig], None, None);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let out = stdout(&o);
+    assert_inert(&out);
+    let id_lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("identifier"))
+        .collect();
+    assert_eq!(
+        id_lines,
+        [
+            "identifier  alice\\nvalid\\nidentifier  root\\u{1b}[2J\\u{1b}]0;owned\\u{7}\\u{9b}31m\\u{202e}txt.exe\\u{2066}\\u{200b}"
+        ]
+    );
+    assert!(!out.lines().any(|l| l == "valid"), "{out}");
+    // JSON carries the value exactly, escaped the JSON way.
+    let v = json(&usersig(&["--json", "inspect", &sig], None, None));
+    assert_eq!(v["identifier"], EVIL);
+    assert_inert(&stdout(&usersig(&["--json", "inspect", &sig], None, None)));
+}
+
+#[test]
+fn verify_mismatch_messages_are_escaped() {
+    let sig = forge(EVIL);
+    let o = usersig(
+        &[
+            "verify",
+            "--sdkappid",
+            "1400000000",
+            "--now",
+            "1700000000",
+            "bob",
+            &sig,
+        ],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let out = stdout(&o);
+    assert_inert(&out);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("invalid: identifier mismatch: expected \"bob\""),
+        "{out}"
+    );
+    // The sig is genuine for its own identifier.
+    let o = usersig(
+        &[
+            "--json",
+            "verify",
+            "--sdkappid",
+            "1400000000",
+            "--now",
+            "1700000000",
+            EVIL,
+            &sig,
+        ],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(json(&o)["valid"], true);
+}
+
+#[test]
+fn callback_verify_escapes_the_query() {
+    let query = "SdkAppid=1400000000&CallbackCommand=State.StateChange%0Avalid%1B%5B2J&ClientIP=1.2.3.4%1B%5B31m%0D&OptPlatform=Web%E2%80%AE%E2%81%A6";
+    let o = usersig(&["callback-verify", "--unsigned", query], None, None);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let out = stdout(&o);
+    assert_inert(&out);
+    assert!(
+        out.contains("command     State.StateChange\\nvalid\\u{1b}[2J\n"),
+        "{out}"
+    );
+    assert!(out.contains("client ip   1.2.3.4\\u{1b}[31m\\r\n"), "{out}");
+    assert!(out.contains("platform    Web\\u{202e}\\u{2066}\n"), "{out}");
+    // A body's account is escaped too.
+    let body = "{\"CallbackCommand\":\"State.StateChange\",\"Info\":{\"Action\":\"Login\",\"To_Account\":\"a\\u001b[2J\\u202e\"}}";
+    let q = "SdkAppid=1400000000&CallbackCommand=State.StateChange";
+    let o = usersig(
+        &["callback-verify", "--unsigned", "--body", "-", q],
+        Some(body),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_inert(&stdout(&o));
+    assert!(
+        stdout(&o).contains("Login \"a\\u{1b}[2J\\u{202e}\" (Other(\"\"))"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+// ------------------------------------------------------------ --json errors
+
+#[test]
+fn json_errors_for_usage_input_and_rejection() {
+    let sig = sign("alice", &[]);
+    for (args, env, kind, code) in [
+        (vec!["--json", "sign", "u"], Some(KEY), "usage", 2),
+        (vec!["--json", "no-such-command"], None, "usage", 2),
+        (
+            vec!["sign", "--json", "--sdkappid", "x", "u"],
+            Some(KEY),
+            "usage",
+            2,
+        ),
+        (
+            vec!["--json", "sign", "--sdkappid", "1", "u"],
+            None,
+            "input",
+            2,
+        ),
+        (
+            vec!["--json", "verify", "--sdkappid", "1400000000", "", &sig],
+            Some(KEY),
+            "input",
+            2,
+        ),
+        (vec!["--json", "explain", "not-a-code"], None, "input", 2),
+        (
+            vec![
+                "--json",
+                "verify",
+                "--sdkappid",
+                "1400000000",
+                "alice",
+                "AAAA",
+            ],
+            Some(KEY),
+            "malformed",
+            1,
+        ),
+        (vec!["--json", "inspect", "AAAA"], None, "malformed", 1),
+        (
+            vec![
+                "--json",
+                "callback-verify",
+                "--token",
+                "t",
+                "SdkAppid=1&CallbackCommand=x",
+            ],
+            None,
+            "missing",
+            1,
+        ),
+        (
+            vec![
+                "--json",
+                "callback-verify",
+                "--token",
+                " \n",
+                "SdkAppid=1&CallbackCommand=x",
+            ],
+            None,
+            "input",
+            2,
+        ),
+    ] {
+        let o = usersig(&args, None, env);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {o:?}");
+        let v = json(&o);
+        assert_eq!(v["error"], kind, "{args:?}: {v}");
+        assert_eq!(v["exit_code"], code, "{args:?}: {v}");
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+        if code == 2 {
+            // The text stays on standard error.
+            assert!(!o.stderr.is_empty(), "{args:?}");
+        } else {
+            assert_eq!(v["valid"], false);
+        }
+    }
+    // verify and inspect report a malformed sig alike.
+    let a = json(&usersig(
+        &[
+            "--json",
+            "verify",
+            "--sdkappid",
+            "1400000000",
+            "alice",
+            "AAAA",
+        ],
+        None,
+        Some(KEY),
+    ));
+    let b = json(&usersig(&["--json", "inspect", "AAAA"], None, None));
+    assert_eq!(a, b);
+    // Help is not an error.
+    let o = usersig(&["--json", "--help"], None, None);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+// ------------------------------------------------------------ messages
+
+#[test]
+fn expiry_reads_as_dates_and_a_span() {
+    let sig = sign("xiaojun", &["--expire", "60"]);
+    let o = usersig(
+        &[
+            "verify",
+            "--sdkappid",
+            "1400000000",
+            "--now",
+            "1796110240",
+            "xiaojun",
+            &sig,
+        ],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(
+        stdout(&o),
+        "invalid: UserSig expired at 2023-11-14T22:14:20Z (unix 1700000060), 3 years 16 days ago, \
+         checked at 2026-12-01T07:30:40Z (unix 1796110240); issue a new UserSig\n"
+    );
+    let v = json(&usersig(
+        &[
+            "--json",
+            "verify",
+            "--sdkappid",
+            "1400000000",
+            "--now",
+            "1796110240",
+            "xiaojun",
+            &sig,
+        ],
+        None,
+        Some(KEY),
+    ));
+    assert_eq!(
+        format!("invalid: {}\n", v["message"].as_str().unwrap()),
+        stdout(&o)
+    );
+    assert_eq!(
+        (v["expired_at"].as_u64(), v["now"].as_u64()),
+        (Some(1_700_000_060), Some(1_796_110_240))
+    );
+    // inspect: dates, spans and the zlib header in plain words.
+    let out = stdout(&usersig(
+        &["inspect", "--now", "1700000030", &sig],
+        None,
+        None,
+    ));
+    assert!(
+        out.contains("issued at   2023-11-14T22:13:20Z (1700000000, 30 seconds ago)"),
+        "{out}"
+    );
+    assert!(out.contains("expire      60 s (1 minute)"), "{out}");
+    assert!(
+        out.contains(
+            "zlib        header 789c: default level (zlib level 6, or usersig's default mode)"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("(("), "{out}");
+}
+
+#[test]
+fn explain_advice_is_the_same_in_text_and_json() {
+    for code in ["70001", "6206", "60022", "70107"] {
+        let text = stdout(&usersig(&["explain", code], None, None));
+        let v = json(&usersig(&["--json", "explain", code], None, None));
+        let advice = v["advice"].as_str().unwrap();
+        let do_line = text.lines().find(|l| l.starts_with("do:")).unwrap();
+        assert_eq!(do_line, format!("do:    {advice}"), "{code}");
+        assert!(!advice.contains(code), "{code}: {advice}");
+    }
+}
+
+// ------------------------------------------------------------ whitespace, regions, wrapped tickets
+
+#[test]
+fn one_whitespace_rule_for_keys_and_sigs() {
+    // USERSIG_KEY with a trailing newline, as `export USERSIG_KEY=$(cat key)` leaves it
+    // when the file has two, or a here-string gives it.
+    let o = usersig(
+        &[
+            "sign",
+            "--sdkappid",
+            "1400000000",
+            "--now",
+            "1700000000",
+            "u",
+        ],
+        None,
+        Some(&format!("{KEY}\n")),
+    );
+    let sig = stdout(&o).trim().to_owned();
+    let o = usersig(
+        &[
+            "verify",
+            "--sdkappid",
+            "1400000000",
+            "--now",
+            "1700000000",
+            "--key",
+            KEY,
+            "u",
+            &format!("  {sig}\n"),
+        ],
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let o = usersig(&["--json", "inspect", &format!("\t{sig} ")], None, None);
+    assert_eq!(json(&o)["identifier"], "u");
+}
+
+#[test]
+fn tokyo_and_mumbai() {
+    for (region, host) in [
+        ("tokyo", "adminapijpn.im.qcloud.com"),
+        ("mumbai", "adminapiind.im.qcloud.com"),
+    ] {
+        for (backup, host) in [
+            (false, host.to_owned()),
+            (true, host.replace(".im.qcloud.com", ".my-imcloud.com")),
+        ] {
+            let mut args = vec![
+                "rest-url",
+                "--sdkappid",
+                "1400000000",
+                "--now",
+                "1700000000",
+                "--region",
+                region,
+            ];
+            if backup {
+                args.push("--backup");
+            }
+            args.extend(["openim", "query_online_status"]);
+            let o = usersig(&args, None, Some(KEY));
+            assert!(
+                stdout(&o).starts_with(&format!("https://{host}/v4/")),
+                "{o:?}"
+            );
+        }
+    }
+    let o = usersig(
+        &["rest-url", "--sdkappid", "1", "--region", "mars", "a", "b"],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("tokyo, frankfurt, mumbai"));
+    let o = usersig(
+        &["rest-url", "--sdkappid", "1", "--domain", "h:+80", "a", "b"],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_room_ticket_past_2_pow_32_verifies_until_it_expires() {
+    let base = ["--sdkappid", "1400000000"];
+    let o = usersig(
+        &[
+            &["privmap"][..],
+            &base,
+            &[
+                "--expire",
+                "1500000000",
+                "--room-id",
+                "5",
+                "--privileges",
+                "255",
+                "--now",
+                "3500000000",
+                "xiaojun",
+            ],
+        ]
+        .concat(),
+        None,
+        Some(KEY),
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let ticket = stdout(&o).trim().to_owned();
+    for (now, code) in [("3500000000", 0), ("5000000000", 0), ("5000000001", 1)] {
+        let o = usersig(
+            &[
+                &["verify"][..],
+                &base,
+                &["--room-id", "5", "--now", now, "xiaojun", &ticket],
+            ]
+            .concat(),
+            None,
+            Some(KEY),
+        );
+        assert_eq!(o.status.code(), Some(code), "{now}: {o:?}");
+    }
+}
+
+#[test]
+fn callback_verify_reads_any_signed_callback() {
+    let rt = "1669872112";
+    let sign = usersig_login::callback::sign("xxxxyyyy", rt);
+    let query = format!(
+        "SdkAppid=1400000000&CallbackCommand=C2C.CallbackBeforeSendMsg&contenttype=json&Sign={sign}&RequestTime={rt}"
+    );
+    let body = r#"{"CallbackCommand":"C2C.CallbackBeforeSendMsg","From_Account":"a","To_Account":"b","MsgBody":[]}"#;
+    let run = |query: &str, body: &str, json_out: bool| {
+        let mut args = vec![
+            "callback-verify",
+            "--token",
+            "xxxxyyyy",
+            "--now",
+            rt,
+            "--body",
+            "-",
+            query,
+        ];
+        if json_out {
+            args.insert(0, "--json");
+        }
+        usersig(&args, Some(body), None)
+    };
+    let o = run(&query, body, true);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v = json(&o);
+    assert_eq!(
+        (v["command"].as_str(), v["body_command"].as_str()),
+        (
+            Some("C2C.CallbackBeforeSendMsg"),
+            Some("C2C.CallbackBeforeSendMsg")
+        )
+    );
+    assert_eq!(v["state_change"], serde_json::Value::Null);
+    let text = stdout(&run(&query, body, false));
+    assert!(
+        text.contains("body        a C2C.CallbackBeforeSendMsg callback, 4 fields"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Sign covers no other parameter, nor the body"),
+        "{text}"
+    );
+    // The body of another command: refused, exit 1.
+    let other =
+        r#"{"CallbackCommand":"State.StateChange","Info":{"Action":"Login","To_Account":"a"}}"#;
+    let o = run(&query, other, true);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert_eq!(json(&o)["error"], "command_mismatch");
+    // Not a JSON object.
+    let o = run(&query, "[]", false);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(stdout(&o).contains("not a JSON object"), "{}", stdout(&o));
 }

@@ -9,7 +9,7 @@
 
 use core::fmt;
 
-use serde::Deserialize;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -33,10 +33,13 @@ pub fn fail_reply(code: u32, info: &str) -> String {
 }
 
 /// `Sign` for a token and a `RequestTime`: lowercase hex of
-/// `SHA-256(token + request_time)`, plain concatenation.
+/// `SHA-256(token + request_time)`, plain concatenation. Surrounding ASCII
+/// whitespace of the token is dropped, as [`CallbackVerifier::new`] drops it.
+/// `Sign` covers only the token and `RequestTime`: the other query parameters
+/// and the body are not authenticated by Tencent's scheme.
 pub fn sign(token: &str, request_time: &str) -> String {
     let mut h = Sha256::new();
-    h.update(token.as_bytes());
+    h.update(token.trim_ascii().as_bytes());
     h.update(request_time.as_bytes());
     let digest = h.finalize();
     let mut s = String::with_capacity(64);
@@ -73,10 +76,15 @@ fn decode_sign(s: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-/// Why a callback was refused.
+/// Why a callback was refused (or a verifier could not be made).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CallbackError {
+    /// The token given to [`CallbackVerifier::new`] is empty or only
+    /// whitespace: `Sign` would then be `SHA-256(RequestTime)`, which anyone
+    /// can compute. Use [`CallbackVerifier::unsigned`] for an app without a token.
+    #[error("the callback token is empty")]
+    EmptyToken,
     /// The query is longer than [`MAX_QUERY_LEN`].
     #[error("the query is {len} bytes long, the maximum is {max}")]
     QueryTooLong {
@@ -139,6 +147,15 @@ pub enum CallbackError {
         /// The body's `CallbackCommand` (truncated to 64 bytes).
         found: String,
     },
+    /// The body's `CallbackCommand` is not the query's (the body is not the
+    /// one this query came with).
+    #[error("the body is a {body:?} callback, the query a {query:?} callback")]
+    CommandMismatch {
+        /// The query's `CallbackCommand` (truncated to 64 bytes).
+        query: String,
+        /// The body's `CallbackCommand` (truncated to 64 bytes).
+        body: String,
+    },
 }
 
 /// The parameters of a verified callback query.
@@ -162,6 +179,11 @@ pub struct CallbackQuery {
 }
 
 /// Checks callback queries. Holds the token (zeroized on drop, redacted in `Debug`).
+///
+/// `Sign` covers only the token and `RequestTime` (Tencent's scheme): the
+/// other query parameters (`SdkAppid`, `CallbackCommand`, `ClientIP`,
+/// `OptPlatform`) and the body are not authenticated by it. Check them as
+/// what they are: claims of whoever sent the request.
 #[derive(Clone)]
 pub struct CallbackVerifier {
     token: Option<Zeroizing<String>>,
@@ -181,13 +203,25 @@ impl fmt::Debug for CallbackVerifier {
 
 impl CallbackVerifier {
     /// A verifier for callbacks signed with `token` (the console's callback
-    /// token). `Sign` and `RequestTime` are then required.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self {
-            token: Some(Zeroizing::new(token.into())),
+    /// token, surrounding ASCII whitespace dropped, as from a file or an
+    /// environment variable). `Sign` and `RequestTime` are then required.
+    ///
+    /// # Errors
+    /// [`CallbackError::EmptyToken`] for an empty or all-whitespace token.
+    pub fn new(token: impl Into<String>) -> Result<Self, CallbackError> {
+        let mut token = Zeroizing::new(token.into());
+        let trimmed = token.trim_ascii();
+        if trimmed.is_empty() {
+            return Err(CallbackError::EmptyToken);
+        }
+        if trimmed.len() != token.len() {
+            token = Zeroizing::new(trimmed.to_owned());
+        }
+        Ok(Self {
+            token: Some(token),
             sdkappid: None,
             max_skew: DEFAULT_MAX_SKEW,
-        }
+        })
     }
 
     /// A verifier for an app without a callback token: nothing is
@@ -395,35 +429,79 @@ pub struct StateChange {
     pub kicked_platforms: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct RawStateChange {
-    #[serde(rename = "CallbackCommand")]
-    command: String,
-    #[serde(rename = "EventTime", default)]
-    event_time: Option<u64>,
-    #[serde(rename = "Info")]
-    info: RawInfo,
-    #[serde(rename = "KickedDevice", default)]
-    kicked: Vec<RawDevice>,
-}
-
-#[derive(Deserialize)]
-struct RawInfo {
-    #[serde(rename = "Action")]
-    action: String,
-    #[serde(rename = "To_Account")]
-    to_account: String,
-    #[serde(rename = "Reason", default)]
-    reason: String,
-}
-
-#[derive(Deserialize)]
-struct RawDevice {
-    #[serde(rename = "Platform")]
-    platform: String,
-}
-
 const STATE_CHANGE: &str = "State.StateChange";
+
+/// Any callback body: its `CallbackCommand` and the JSON object it came in.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CallbackBody {
+    /// `CallbackCommand`, e.g. `C2C.CallbackBeforeSendMsg`.
+    pub command: String,
+    /// The whole body, `CallbackCommand` included.
+    pub fields: Map<String, Value>,
+}
+
+impl CallbackBody {
+    /// Parses any callback body: a JSON object with a string
+    /// `CallbackCommand`, under [`MAX_BODY_LEN`].
+    ///
+    /// # Errors
+    /// [`CallbackError::BodyTooLarge`]; [`CallbackError::Body`] for a body
+    /// that is not such an object (the detail names the field).
+    pub fn parse(body: &[u8]) -> Result<Self, CallbackError> {
+        Self::parse_as(body, "IM")
+    }
+
+    /// [`CallbackBody::parse`], then checks that the body's
+    /// `CallbackCommand` is the query's.
+    ///
+    /// # Errors
+    /// As [`CallbackBody::parse`]; [`CallbackError::CommandMismatch`].
+    pub fn parse_for(query: &CallbackQuery, body: &[u8]) -> Result<Self, CallbackError> {
+        let parsed = Self::parse(body)?;
+        if parsed.command != query.command {
+            let (mut q, mut b) = (query.command.clone(), parsed.command);
+            truncate(&mut q, 64);
+            truncate(&mut b, 64);
+            return Err(CallbackError::CommandMismatch { query: q, body: b });
+        }
+        Ok(parsed)
+    }
+
+    fn parse_as(body: &[u8], expected: &'static str) -> Result<Self, CallbackError> {
+        if body.len() > MAX_BODY_LEN {
+            return Err(CallbackError::BodyTooLarge {
+                len: body.len(),
+                max: MAX_BODY_LEN,
+            });
+        }
+        let bad = |detail: String| CallbackError::Body { expected, detail };
+        let value: Value = serde_json::from_slice(body).map_err(|e| bad(json_error(&e)))?;
+        let Value::Object(fields) = value else {
+            return Err(bad("the body is not a JSON object".into()));
+        };
+        let command = match fields.get("CallbackCommand") {
+            Some(Value::String(c)) => c.clone(),
+            Some(_) => return Err(bad("field CallbackCommand must be a string".into())),
+            None => return Err(bad("field CallbackCommand is missing".into())),
+        };
+        Ok(Self { command, fields })
+    }
+}
+
+/// Reads the field at `path` of `map` as a string: `Ok(None)` when absent,
+/// an error naming the field when it is not a string.
+fn string_field(
+    map: &Map<String, Value>,
+    path: &'static str,
+    name: &str,
+) -> Result<Option<String>, String> {
+    match map.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(format!("field {path} must be a string")),
+    }
+}
 
 impl StateChange {
     /// Parses a `State.StateChange` body. Unknown fields are ignored; unknown
@@ -431,46 +509,73 @@ impl StateChange {
     ///
     /// # Errors
     /// [`CallbackError::BodyTooLarge`], [`CallbackError::Body`] for JSON that
-    /// does not have the fields, [`CallbackError::WrongCommand`] for another callback.
+    /// does not have the fields (the detail names the first missing or
+    /// mistyped one), [`CallbackError::WrongCommand`] for another callback.
     pub fn parse(body: &[u8]) -> Result<Self, CallbackError> {
-        if body.len() > MAX_BODY_LEN {
-            return Err(CallbackError::BodyTooLarge {
-                len: body.len(),
-                max: MAX_BODY_LEN,
-            });
-        }
-        let raw: RawStateChange =
-            serde_json::from_slice(body).map_err(|e| CallbackError::Body {
-                expected: STATE_CHANGE,
-                detail: json_error(&e),
-            })?;
-        if raw.command != STATE_CHANGE {
-            let mut found = raw.command;
+        let body = CallbackBody::parse_as(body, STATE_CHANGE)?;
+        if body.command != STATE_CHANGE {
+            let mut found = body.command;
             truncate(&mut found, 64);
             return Err(CallbackError::WrongCommand {
                 expected: STATE_CHANGE,
                 found,
             });
         }
-        let action = match raw.info.action.as_str() {
+        Self::from_fields(&body.fields).map_err(|detail| CallbackError::Body {
+            expected: STATE_CHANGE,
+            detail,
+        })
+    }
+
+    fn from_fields(f: &Map<String, Value>) -> Result<Self, String> {
+        let event_time_ms = match f.get("EventTime") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .ok_or("field EventTime must be an unsigned integer")?,
+            ),
+        };
+        let info = match f.get("Info") {
+            Some(Value::Object(m)) => m,
+            Some(_) => return Err("field Info must be an object".into()),
+            None => return Err("field Info is missing".into()),
+        };
+        let action =
+            string_field(info, "Info.Action", "Action")?.ok_or("field Info.Action is missing")?;
+        let account = string_field(info, "Info.To_Account", "To_Account")?
+            .ok_or("field Info.To_Account is missing")?;
+        let reason = string_field(info, "Info.Reason", "Reason")?.unwrap_or_default();
+        let kicked_platforms = match f.get("KickedDevice") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(devices)) => devices
+                .iter()
+                .map(|d| match d {
+                    Value::Object(m) => string_field(m, "KickedDevice[].Platform", "Platform")?
+                        .ok_or_else(|| "field KickedDevice[].Platform is missing".to_owned()),
+                    _ => Err("field KickedDevice[] must hold objects".to_owned()),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err("field KickedDevice must be a list".into()),
+        };
+        let action = match action.as_str() {
             "Login" => StateAction::Login,
             "Logout" => StateAction::Logout,
             "Disconnect" => StateAction::Disconnect,
-            _ => StateAction::Other(raw.info.action),
+            _ => StateAction::Other(action),
         };
-        let reason = match raw.info.reason.as_str() {
+        let reason = match reason.as_str() {
             "Register" => StateReason::Register,
             "Unregister" => StateReason::Unregister,
             "LinkClose" => StateReason::LinkClose,
             "TimeOut" => StateReason::TimeOut,
-            _ => StateReason::Other(raw.info.reason),
+            _ => StateReason::Other(reason),
         };
         Ok(Self {
-            event_time_ms: raw.event_time,
+            event_time_ms,
             action,
-            account: raw.info.to_account,
+            account,
             reason,
-            kicked_platforms: raw.kicked.into_iter().map(|d| d.platform).collect(),
+            kicked_platforms,
         })
     }
 }

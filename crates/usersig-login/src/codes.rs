@@ -256,6 +256,30 @@ impl ErrorCode {
         matches!(self.0, 70001 | 6206 | 20002)
     }
 
+    /// What to do about this code, in a sentence or two: its class's
+    /// [`advice`](ErrorClass::advice) and what is particular to the code
+    /// (the server's waiting time for 60022; for the UserSig-expired codes,
+    /// that they are the ones on which logging in again is right). The
+    /// `do:` line of [`explain`](Self::explain).
+    pub fn advice(self) -> String {
+        let mut advice = self.class().advice().to_owned();
+        if self == Self::OPEN_SERVICE_OVERLOAD_ERROR {
+            advice.push_str("; wait the time the server gives before retrying");
+        }
+        if self.is_usersig_expired() {
+            let others: Vec<String> = [70001, 6206, 20002]
+                .into_iter()
+                .filter(|&c| c != self.0)
+                .map(|c| c.to_string())
+                .collect();
+            advice.push_str(&format!(
+                "; this code and {} are the only ones on which logging in again is right",
+                others.join(" and ")
+            ));
+        }
+        advice
+    }
+
     /// A text for a person: the code, its name, its meaning, its class and
     /// what to do. Works for unknown codes too.
     pub fn explain(self) -> Explanation {
@@ -331,17 +355,7 @@ impl fmt::Display for Explanation {
             write!(f, " (wait at least {} s)", w.as_secs())?;
         }
         writeln!(f)?;
-        write!(f, "do:    {}", class.advice())?;
-        if code == ErrorCode::OPEN_SERVICE_OVERLOAD_ERROR {
-            write!(f, "; wait the time the server gives before retrying")?;
-        }
-        if code.is_usersig_expired() {
-            write!(
-                f,
-                "; this and 70001/6206/20002 are the only codes on which logging in again is right"
-            )?;
-        }
-        Ok(())
+        write!(f, "do:    {}", code.advice())
     }
 }
 

@@ -737,13 +737,27 @@ pub enum PreflightError {
         found: String,
     },
     /// It expired (70001).
-    #[error("the UserSig expired at {expired_at:?} (unix seconds), now is {now}")]
+    #[error("{}", expired_message(*expired_at, *now))]
     Expired {
         /// `TLS.time + TLS.expire`; `None` when that overflows.
         expired_at: Option<u64>,
         /// The time of the check.
         now: u64,
     },
+}
+
+fn expired_message(expired_at: Option<u64>, now: u64) -> String {
+    let checked = format!("checked at {} (unix {now})", usersig::human::date(now));
+    match expired_at {
+        Some(at) => format!(
+            "the UserSig expired at {} (unix {at}), {} ago, {checked}",
+            usersig::human::date(at),
+            usersig::human::span(now.saturating_sub(at))
+        ),
+        None => {
+            format!("the UserSig has no valid expiry: TLS.time + TLS.expire overflows, {checked}")
+        }
+    }
 }
 
 impl PreflightError {
@@ -775,7 +789,7 @@ pub fn preflight_at(
     user_sig: &str,
     now: u64,
 ) -> Result<Inspection, PreflightError> {
-    if user_sig.is_empty() {
+    if user_sig.trim_ascii().is_empty() {
         return Err(PreflightError::Empty);
     }
     let i = usersig::inspect(user_sig).map_err(PreflightError::Malformed)?;

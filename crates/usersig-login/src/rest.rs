@@ -44,42 +44,57 @@ pub const DEFAULT_ADMIN_SIG_TTL: u64 = 7 * 86_400;
 pub const DEFAULT_RENEW_MARGIN: u64 = 3_600;
 
 /// A data center, with its REST API domains.
+///
+/// The list, with each primary and backup domain, is Tencent's "REST API
+/// overview" page (cloud.tencent.com/document/product/269/1519, and
+/// www.tencentcloud.com/document/product/1047/34620 in English, which also
+/// lists Tokyo): eight data centers, each with a backup domain under
+/// `.my-imcloud.com` for when the primary one's DNS is hijacked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Region {
     /// Chinese mainland: `console.tim.qq.com`, backup `adminapi.my-imcloud.com`.
     #[default]
     China,
-    /// Singapore: `adminapisgp.im.qcloud.com`.
+    /// Singapore: `adminapisgp.im.qcloud.com`, backup `adminapisgp.my-imcloud.com`.
     Singapore,
-    /// Seoul: `adminapikr.im.qcloud.com`.
+    /// Seoul: `adminapikr.im.qcloud.com`, backup `adminapikr.my-imcloud.com`.
     Seoul,
-    /// Frankfurt: `adminapiger.im.qcloud.com`.
+    /// Tokyo: `adminapijpn.im.qcloud.com`, backup `adminapijpn.my-imcloud.com`.
+    Tokyo,
+    /// Frankfurt: `adminapiger.im.qcloud.com`, backup `adminapiger.my-imcloud.com`.
     Frankfurt,
-    /// Silicon Valley: `adminapiusa.im.qcloud.com`.
+    /// Mumbai: `adminapiind.im.qcloud.com`, backup `adminapiind.my-imcloud.com`.
+    Mumbai,
+    /// Silicon Valley: `adminapiusa.im.qcloud.com`, backup `adminapiusa.my-imcloud.com`.
     SiliconValley,
-    /// Jakarta: `adminapiidn.im.qcloud.com`.
+    /// Jakarta: `adminapiidn.im.qcloud.com`, backup `adminapiidn.my-imcloud.com`.
     Jakarta,
 }
 
 impl Region {
-    /// All regions.
-    pub const ALL: [Self; 6] = [
+    /// All regions, in the order of Tencent's list.
+    pub const ALL: [Self; 8] = [
         Self::China,
         Self::Singapore,
         Self::Seoul,
+        Self::Tokyo,
         Self::Frankfurt,
+        Self::Mumbai,
         Self::SiliconValley,
         Self::Jakarta,
     ];
 
-    /// A short name: `china`, `singapore`, `seoul`, `frankfurt`, `silicon-valley`, `jakarta`.
+    /// A short name: `china`, `singapore`, `seoul`, `tokyo`, `frankfurt`,
+    /// `mumbai`, `silicon-valley`, `jakarta`.
     pub fn name(self) -> &'static str {
         match self {
             Self::China => "china",
             Self::Singapore => "singapore",
             Self::Seoul => "seoul",
+            Self::Tokyo => "tokyo",
             Self::Frankfurt => "frankfurt",
+            Self::Mumbai => "mumbai",
             Self::SiliconValley => "silicon-valley",
             Self::Jakarta => "jakarta",
         }
@@ -91,7 +106,9 @@ impl Region {
             Self::China => "console.tim.qq.com",
             Self::Singapore => "adminapisgp.im.qcloud.com",
             Self::Seoul => "adminapikr.im.qcloud.com",
+            Self::Tokyo => "adminapijpn.im.qcloud.com",
             Self::Frankfurt => "adminapiger.im.qcloud.com",
+            Self::Mumbai => "adminapiind.im.qcloud.com",
             Self::SiliconValley => "adminapiusa.im.qcloud.com",
             Self::Jakarta => "adminapiidn.im.qcloud.com",
         }
@@ -103,7 +120,9 @@ impl Region {
             Self::China => "adminapi.my-imcloud.com",
             Self::Singapore => "adminapisgp.my-imcloud.com",
             Self::Seoul => "adminapikr.my-imcloud.com",
+            Self::Tokyo => "adminapijpn.my-imcloud.com",
             Self::Frankfurt => "adminapiger.my-imcloud.com",
+            Self::Mumbai => "adminapiind.my-imcloud.com",
             Self::SiliconValley => "adminapiusa.my-imcloud.com",
             Self::Jakarta => "adminapiidn.my-imcloud.com",
         }
@@ -118,15 +137,17 @@ impl fmt::Display for Region {
 
 impl core::str::FromStr for Region {
     type Err = RestError;
-    /// Parses a region name or a common alias (`cn`, `sgp`, `kr`, `ger`,
-    /// `usa`, `idn`...), case-insensitively.
+    /// Parses a region name or a common alias (`cn`, `sgp`, `kr`, `jpn`,
+    /// `ger`, `ind`, `usa`, `idn`...), case-insensitively.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
         Ok(match s.as_str() {
             "china" | "cn" | "zh" | "mainland" => Self::China,
             "singapore" | "sgp" | "sg" => Self::Singapore,
             "seoul" | "kr" | "korea" => Self::Seoul,
+            "tokyo" | "jpn" | "jp" | "japan" => Self::Tokyo,
             "frankfurt" | "ger" | "de" | "germany" => Self::Frankfurt,
+            "mumbai" | "ind" | "in" | "india" => Self::Mumbai,
             "silicon-valley" | "siliconvalley" | "usa" | "us" => Self::SiliconValley,
             "jakarta" | "idn" | "id" | "indonesia" => Self::Jakarta,
             _ => return Err(RestError::UnknownRegion),
@@ -149,7 +170,7 @@ pub enum RestError {
     InvalidDomain,
     /// A region name this crate does not know.
     #[error(
-        "unknown region: expected china, singapore, seoul, frankfurt, silicon-valley or jakarta"
+        "unknown region: expected china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley or jakarta"
     )]
     UnknownRegion,
     /// The request body is not a JSON object.
@@ -197,9 +218,15 @@ impl RestError {
     }
 }
 
-/// An `ActionStatus: FAIL` answer.
+/// An `ActionStatus: FAIL` answer (or an `OK` one with a non-zero code).
+///
+/// A `FAIL` without an error code (`ErrorCode` 0 or missing) is still a
+/// failure: its code is 0 and its class [`ErrorClass::Retry`], since the
+/// server said the call failed without saying why, as a server in trouble
+/// does; retrying with a backoff is what can help, and the backoff bounds
+/// the cost if it does not.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("IM REST error {code}: {info} ({class})")]
+#[error("{}", self.message())]
 pub struct ApiError {
     /// `ErrorCode`.
     pub code: ErrorCode,
@@ -212,6 +239,27 @@ pub struct ApiError {
     /// The waiting time the server asked for (60022), read from a
     /// `WaitingTime` field of the body (any letter case), in seconds.
     pub waiting_time: Option<Duration>,
+}
+
+impl ApiError {
+    fn message(&self) -> String {
+        if self.code == ErrorCode::OK {
+            format!(
+                "IM REST call failed (ActionStatus FAIL) without an error code: {} ({}: treated as a transient server fault)",
+                if self.info.is_empty() {
+                    "no ErrorInfo"
+                } else {
+                    &self.info
+                },
+                self.class
+            )
+        } else {
+            format!(
+                "IM REST error {}: {} ({})",
+                self.code, self.info, self.class
+            )
+        }
+    }
 }
 
 /// A response that is not an IM REST response.
@@ -249,8 +297,9 @@ pub struct RestResponse {
 /// Reads a REST response: HTTP status and body.
 ///
 /// `{"ActionStatus":"OK","ErrorCode":0,...}` is a [`RestResponse`];
-/// `ActionStatus: FAIL` or a non-zero `ErrorCode` is [`RestError::Api`] with
-/// the code, the info and the class; a status other than 200, or a body that
+/// `ActionStatus: FAIL` (whatever its code: without one it is code 0, class
+/// retry) or a non-zero `ErrorCode` is [`RestError::Api`] with the code, the
+/// info and the class; a status other than 200, or a body that
 /// is not such an object, is [`RestError::Transport`]. Never panics.
 ///
 /// # Errors
@@ -273,7 +322,8 @@ pub fn parse_response(status: u16, body: &[u8]) -> Result<RestResponse, RestErro
         _ => return Err(TransportError::Field("ActionStatus").into()),
     };
     let code = match map.remove("ErrorCode") {
-        None if ok => 0,
+        // A FAIL without a code is still a failure (code 0, see ApiError).
+        None => 0,
         Some(Value::Number(n)) => n
             .as_u64()
             .and_then(|n| u32::try_from(n).ok())
@@ -304,10 +354,15 @@ pub fn parse_response(status: u16, body: &[u8]) -> Result<RestResponse, RestErro
         .and_then(|(_, v)| v.as_u64())
         .map(Duration::from_secs);
     truncate(&mut info, 1024);
+    let class = if code == ErrorCode::OK {
+        ErrorClass::Retry { min_wait: None }
+    } else {
+        code.class()
+    };
     Err(ApiError {
         code,
         info,
-        class: code.class(),
+        class,
         request_id,
         waiting_time,
     }
@@ -373,6 +428,11 @@ impl fmt::Debug for PreparedRequest {
 
 /// The admin UserSig cache: one sig reused across requests, issued again
 /// `renew_margin` seconds before it expires.
+///
+/// The cached sig remembers the app id and the admin account it was issued
+/// for: asked for another app or admin, the cache issues a new sig for those
+/// (and keeps that one), so a cache moved between [`RestApi`]s never hands
+/// one admin's sig to requests made as another.
 #[derive(Clone)]
 pub struct AdminSigCache {
     ttl: u64,
@@ -383,6 +443,8 @@ pub struct AdminSigCache {
 #[derive(Clone)]
 struct CachedSig {
     sig: UserSig,
+    sdkappid: u32,
+    admin: String,
     issued_at: u64,
     expires_at: u64,
 }
@@ -424,9 +486,9 @@ impl AdminSigCache {
         })
     }
 
-    /// The sig for `admin` at `now`: the cached one while `now + renew_margin`
-    /// is before its expiry (and `now` not before its issue time), otherwise
-    /// a new one.
+    /// The sig for `admin` of `signer`'s app at `now`: the cached one when it
+    /// was issued for that app and admin and `now + renew_margin` is before
+    /// its expiry (and `now` not before its issue time), otherwise a new one.
     ///
     /// # Errors
     /// [`RestError::Sign`] when signing fails.
@@ -437,7 +499,10 @@ impl AdminSigCache {
         now: u64,
     ) -> Result<&UserSig, RestError> {
         let fresh = self.cached.as_ref().is_some_and(|c| {
-            now >= c.issued_at && now.saturating_add(self.renew_margin) < c.expires_at
+            c.sdkappid == signer.sdkappid()
+                && c.admin == admin
+                && now >= c.issued_at
+                && now.saturating_add(self.renew_margin) < c.expires_at
         });
         if !fresh {
             let sig = signer.sign_at(admin, self.ttl, now)?;
@@ -446,6 +511,8 @@ impl AdminSigCache {
                 .ok_or(usersig::Error::from(usersig::InvalidArgument::TimeOverflow))?;
             self.cached = Some(CachedSig {
                 sig: UserSig::new(sig),
+                sdkappid: signer.sdkappid(),
+                admin: admin.to_owned(),
                 issued_at: now,
                 expires_at,
             });
@@ -534,8 +601,12 @@ impl RestApi {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
             && !name.starts_with(['.', '-']);
+        // Digits only: `u16::from_str` would also take a sign (`+80`).
         let port_ok = host.find(':').is_none()
-            || (!port.is_empty() && port.len() <= 5 && port.parse::<u16>().is_ok());
+            || (!port.is_empty()
+                && port.len() <= 5
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u16>().is_ok());
         if !name_ok || !port_ok {
             return Err(RestError::InvalidDomain);
         }

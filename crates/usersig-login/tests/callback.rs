@@ -8,8 +8,8 @@
 )]
 
 use usersig_login::callback::{
-    CallbackError, CallbackVerifier, OK_REPLY, StateAction, StateChange, StateReason, fail_reply,
-    sign,
+    CallbackBody, CallbackError, CallbackVerifier, OK_REPLY, StateAction, StateChange, StateReason,
+    fail_reply, sign,
 };
 
 const TOKEN: &str = "xxxxyyyy";
@@ -26,6 +26,7 @@ fn query(sign: &str, rt: &str) -> String {
 fn spec_5_vector() {
     assert_eq!(sign(TOKEN, "1669872112"), SIGN);
     let q = CallbackVerifier::new(TOKEN)
+        .unwrap()
         .verify_query_at(&query(SIGN, "1669872112"), RT)
         .unwrap();
     assert_eq!(q.sdkappid, 1_400_000_000);
@@ -39,7 +40,7 @@ fn spec_5_vector() {
 
 #[test]
 fn accepts_a_whole_url_and_uppercase_hex() {
-    let v = CallbackVerifier::new(TOKEN);
+    let v = CallbackVerifier::new(TOKEN).unwrap();
     let url = format!(
         "https://example.com/im/cb?{}#frag",
         query(SIGN, "1669872112")
@@ -59,25 +60,31 @@ fn accepts_a_whole_url_and_uppercase_hex() {
 fn wrong_token_or_altered_time_is_refused() {
     let q = query(SIGN, "1669872112");
     assert_eq!(
-        CallbackVerifier::new("xxxxyyyz").verify_query_at(&q, RT),
+        CallbackVerifier::new("xxxxyyyz")
+            .unwrap()
+            .verify_query_at(&q, RT),
         Err(CallbackError::BadSignature)
     );
     // RequestTime moved by one second: the Sign no longer matches.
     assert_eq!(
-        CallbackVerifier::new(TOKEN).verify_query_at(&query(SIGN, "1669872113"), RT),
+        CallbackVerifier::new(TOKEN)
+            .unwrap()
+            .verify_query_at(&query(SIGN, "1669872113"), RT),
         Err(CallbackError::BadSignature)
     );
     let mut flipped = SIGN.to_owned();
     flipped.replace_range(63..64, "0");
     assert_eq!(
-        CallbackVerifier::new(TOKEN).verify_query_at(&query(&flipped, "1669872112"), RT),
+        CallbackVerifier::new(TOKEN)
+            .unwrap()
+            .verify_query_at(&query(&flipped, "1669872112"), RT),
         Err(CallbackError::BadSignature)
     );
 }
 
 #[test]
 fn freshness_is_60_seconds_either_way_by_default() {
-    let v = CallbackVerifier::new(TOKEN);
+    let v = CallbackVerifier::new(TOKEN).unwrap();
     let q = query(SIGN, "1669872112");
     assert!(v.verify_query_at(&q, RT + 60).is_ok());
     assert!(v.verify_query_at(&q, RT - 60).is_ok());
@@ -101,7 +108,7 @@ fn freshness_is_60_seconds_either_way_by_default() {
         v.verify_query_at(&q, u64::MAX),
         Err(CallbackError::Stale { .. })
     ));
-    let v = CallbackVerifier::new(TOKEN).with_max_skew(300);
+    let v = CallbackVerifier::new(TOKEN).unwrap().with_max_skew(300);
     assert!(v.verify_query_at(&q, RT + 300).is_ok());
     assert!(v.verify_query_at(&q, RT + 301).is_err());
 }
@@ -111,12 +118,14 @@ fn sdkappid_is_checked_when_configured() {
     let q = query(SIGN, "1669872112");
     assert!(
         CallbackVerifier::new(TOKEN)
+            .unwrap()
             .with_sdkappid(1_400_000_000)
             .verify_query_at(&q, RT)
             .is_ok()
     );
     assert_eq!(
         CallbackVerifier::new(TOKEN)
+            .unwrap()
             .with_sdkappid(1_400_000_001)
             .verify_query_at(&q, RT),
         Err(CallbackError::AppIdMismatch {
@@ -128,7 +137,7 @@ fn sdkappid_is_checked_when_configured() {
 
 #[test]
 fn missing_duplicate_and_malformed_parameters() {
-    let v = CallbackVerifier::new(TOKEN);
+    let v = CallbackVerifier::new(TOKEN).unwrap();
     let base = "SdkAppid=1&CallbackCommand=C";
     assert_eq!(
         v.verify_query_at(base, RT),
@@ -216,7 +225,7 @@ fn unsigned_verifier_parses_without_a_token() {
 
 #[test]
 fn token_is_not_in_debug() {
-    let v = CallbackVerifier::new("very-secret-token");
+    let v = CallbackVerifier::new("very-secret-token").unwrap();
     assert!(!format!("{v:?}").contains("very-secret-token"));
 }
 
@@ -300,4 +309,127 @@ fn replies() {
         fail,
         serde_json::json!({"ActionStatus": "FAIL", "ErrorCode": 1, "ErrorInfo": "bad \"sign\""})
     );
+}
+
+/// An empty token makes `Sign = SHA-256(RequestTime)`, which anyone can
+/// compute: refused. Surrounding whitespace (a token read from a file or an
+/// environment variable) is dropped, in the verifier and in `sign` alike.
+#[test]
+fn empty_tokens_are_refused_and_whitespace_is_dropped() {
+    for blank in ["", " ", "\n", "\t \r\n"] {
+        assert_eq!(
+            CallbackVerifier::new(blank).map(|_| ()),
+            Err(CallbackError::EmptyToken),
+            "{blank:?}"
+        );
+    }
+    // The unauthenticated Sign an empty token would accept.
+    let anyone = sign("", "1669872112");
+    assert!(
+        CallbackVerifier::unsigned()
+            .verify_query_at(&query(&anyone, "1669872112"), RT)
+            .is_ok()
+    );
+    for padded in ["xxxxyyyy\n", "  xxxxyyyy", "\txxxxyyyy \r\n"] {
+        let q = CallbackVerifier::new(padded)
+            .unwrap()
+            .verify_query_at(&query(SIGN, "1669872112"), RT)
+            .unwrap();
+        assert!(q.signed);
+        assert_eq!(sign(padded, "1669872112"), SIGN);
+    }
+    assert_eq!(
+        CallbackVerifier::new(TOKEN)
+            .unwrap()
+            .verify_query_at(&query(&anyone, "1669872112"), RT),
+        Err(CallbackError::BadSignature)
+    );
+}
+
+/// Any signed callback parses generically: its command and its JSON
+/// object; the body's command must be the query's.
+#[test]
+fn any_callback_body_parses_generically() {
+    let body = br#"{"CallbackCommand":"C2C.CallbackBeforeSendMsg","From_Account":"a","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}]}"#;
+    let c2c = |cmd: &str| {
+        let rt = "1669872112";
+        format!(
+            "SdkAppid=1400000000&CallbackCommand={cmd}&contenttype=json&Sign={}&RequestTime={rt}",
+            sign(TOKEN, rt)
+        )
+    };
+    let v = CallbackVerifier::new(TOKEN).unwrap();
+    let q = v
+        .verify_query_at(&c2c("C2C.CallbackBeforeSendMsg"), RT)
+        .unwrap();
+    let parsed = CallbackBody::parse_for(&q, body).unwrap();
+    assert_eq!(parsed.command, "C2C.CallbackBeforeSendMsg");
+    assert_eq!(parsed.fields["From_Account"], "a");
+    assert_eq!(CallbackBody::parse(body).unwrap(), parsed);
+    // The same body under a query for another command.
+    let q = v.verify_query_at(&c2c("State.StateChange"), RT).unwrap();
+    assert_eq!(
+        CallbackBody::parse_for(&q, body),
+        Err(CallbackError::CommandMismatch {
+            query: "State.StateChange".into(),
+            body: "C2C.CallbackBeforeSendMsg".into()
+        })
+    );
+    for (bad, detail) in [
+        (&b"[1]"[..], "the body is not a JSON object"),
+        (b"{}", "field CallbackCommand is missing"),
+        (
+            br#"{"CallbackCommand":7}"#,
+            "field CallbackCommand must be a string",
+        ),
+    ] {
+        assert_eq!(
+            CallbackBody::parse(bad),
+            Err(CallbackError::Body {
+                expected: "IM",
+                detail: detail.into()
+            })
+        );
+    }
+    let big = vec![b' '; usersig_login::callback::MAX_BODY_LEN + 1];
+    assert!(matches!(
+        CallbackBody::parse(&big),
+        Err(CallbackError::BodyTooLarge { .. })
+    ));
+}
+
+/// A State.StateChange body that lacks a field says which one.
+#[test]
+fn state_change_errors_name_the_field() {
+    for (body, field) in [
+        (&b"{}"[..], "field CallbackCommand is missing"),
+        (br#"{"CallbackCommand":"State.StateChange"}"#, "field Info is missing"),
+        (br#"{"CallbackCommand":"State.StateChange","Info":{}}"#, "field Info.Action is missing"),
+        (
+            br#"{"CallbackCommand":"State.StateChange","Info":{"Action":"Login"}}"#,
+            "field Info.To_Account is missing",
+        ),
+        (
+            br#"{"CallbackCommand":"State.StateChange","Info":{"Action":1,"To_Account":"a"}}"#,
+            "field Info.Action must be a string",
+        ),
+        (
+            br#"{"CallbackCommand":"State.StateChange","EventTime":-1,"Info":{"Action":"Login","To_Account":"a"}}"#,
+            "field EventTime must be an unsigned integer",
+        ),
+        (
+            br#"{"CallbackCommand":"State.StateChange","Info":{"Action":"Login","To_Account":"a"},"KickedDevice":[{}]}"#,
+            "field KickedDevice[].Platform is missing",
+        ),
+    ] {
+        let e = StateChange::parse(body).unwrap_err();
+        assert_eq!(
+            e,
+            CallbackError::Body {
+                expected: "State.StateChange",
+                detail: field.into()
+            }
+        );
+        assert!(e.to_string().ends_with(field), "{e}");
+    }
 }

@@ -182,6 +182,33 @@ fn explain_says_what_to_do() {
     );
 }
 
+/// `advice()` is the `do:` line of `explain()`, word for word, and the
+/// advice for a UserSig-expired code names the other such codes, not itself.
+#[test]
+fn advice_is_the_do_line_and_names_no_code_twice() {
+    for info in ErrorCode::known() {
+        let text = info.code.explain().to_string();
+        let line = text.lines().last().unwrap();
+        assert_eq!(
+            line,
+            format!("do:    {}", info.code.advice()),
+            "{}",
+            info.code
+        );
+    }
+    for (code, others) in [
+        (70001, ["6206", "20002"]),
+        (6206, ["70001", "20002"]),
+        (20002, ["70001", "6206"]),
+    ] {
+        let advice = ErrorCode(code).advice();
+        assert!(!advice.contains(&code.to_string()), "{advice}");
+        assert!(others.iter().all(|o| advice.contains(o)), "{advice}");
+        assert!(advice.contains("logging in again is right"), "{advice}");
+    }
+    assert!(ErrorCode(70107).advice().contains("account_import"));
+}
+
 #[test]
 fn only_expiry_codes_mean_log_in_again() {
     let expiry: Vec<u32> = ErrorCode::known()

@@ -58,9 +58,19 @@ fn regions_and_domains() {
             "adminapikr.my-imcloud.com",
         ),
         (
+            Region::Tokyo,
+            "adminapijpn.im.qcloud.com",
+            "adminapijpn.my-imcloud.com",
+        ),
+        (
             Region::Frankfurt,
             "adminapiger.im.qcloud.com",
             "adminapiger.my-imcloud.com",
+        ),
+        (
+            Region::Mumbai,
+            "adminapiind.im.qcloud.com",
+            "adminapiind.my-imcloud.com",
         ),
         (
             Region::SiliconValley,
@@ -73,11 +83,21 @@ fn regions_and_domains() {
             "adminapiidn.my-imcloud.com",
         ),
     ];
+    // Every documented data center, in the documented order.
+    assert_eq!(Region::ALL.to_vec(), expected.map(|(r, _, _)| r).to_vec());
     for (r, d, b) in expected {
         assert_eq!(r.domain(), d);
         assert_eq!(r.backup_domain(), b);
         assert_eq!(r.name().parse::<Region>(), Ok(r));
+        assert!(
+            RestError::UnknownRegion.to_string().contains(r.name()),
+            "{r}"
+        );
     }
+    assert_eq!("JPN".parse::<Region>(), Ok(Region::Tokyo));
+    assert_eq!("japan".parse::<Region>(), Ok(Region::Tokyo));
+    assert_eq!("ind".parse::<Region>(), Ok(Region::Mumbai));
+    assert_eq!("India".parse::<Region>(), Ok(Region::Mumbai));
     assert_eq!("SGP".parse::<Region>(), Ok(Region::Singapore));
     assert_eq!(
         "Silicon Valley".parse::<Region>(),
@@ -177,6 +197,10 @@ fn custom_domains_are_checked() {
         "evil.com/x?",
         "h:",
         "h:99999",
+        "h:+80",
+        "h:-1",
+        "h: 80",
+        "h:0x50",
         "-x.com",
         "a b",
         "x.com@y",
@@ -254,6 +278,49 @@ fn admin_sig_is_cached_and_renewed_before_expiry() {
     a.sig_cache().invalidate();
     assert_eq!(a.sig_cache().expires_at(), None);
     assert!(!format!("{:?}", a.sig_cache()).contains(&first));
+}
+
+/// A cache asked for another admin or another app never returns the sig it
+/// holds for the first: it issues one for whoever is asked for.
+#[test]
+fn the_admin_sig_cache_never_hands_out_another_admins_sig() {
+    let key = SecretKey::new(KEY).unwrap();
+    let app_a = usersig::Signer::new(APP, &key).unwrap();
+    let app_b = usersig::Signer::new(APP + 1, &key).unwrap();
+    let mut cache = AdminSigCache::new(86_400, 3_600).unwrap();
+    let who = |sig: &usersig_login::UserSig| {
+        let i = usersig::inspect(sig.expose()).unwrap();
+        (i.sdkappid, i.identifier)
+    };
+    let a = cache.get_at(&app_a, "admin_a", NOW).unwrap().clone();
+    assert_eq!(who(&a), (u64::from(APP), "admin_a".to_owned()));
+    // Same app and admin: the cached sig.
+    assert_eq!(cache.get_at(&app_a, "admin_a", NOW + 5).unwrap(), &a);
+    // Another admin of the same app, then the same admin of another app.
+    let b = cache.get_at(&app_a, "admin_b", NOW + 10).unwrap().clone();
+    assert_eq!(who(&b), (u64::from(APP), "admin_b".to_owned()));
+    let c = cache.get_at(&app_b, "admin_a", NOW + 20).unwrap().clone();
+    assert_eq!(who(&c), (u64::from(APP + 1), "admin_a".to_owned()));
+    assert!(a != b && a != c && b != c);
+    // A cache moved from one RestApi to another signs for the new one.
+    let mut first = api().with_sig_cache(cache);
+    let url = first
+        .url_at("openim", "x", NOW + 30, &mut fixed(1))
+        .unwrap();
+    let moved = AdminSigCache::clone(first.sig_cache());
+    let mut second = RestApi::new(APP + 1, "other_admin", &key, Region::China)
+        .unwrap()
+        .with_sig_cache(moved);
+    let url2 = second
+        .url_at("openim", "x", NOW + 31, &mut fixed(1))
+        .unwrap();
+    for (url, app, admin) in [(url, APP, "administrator"), (url2, APP + 1, "other_admin")] {
+        let q = query(&url);
+        assert_eq!(q[0].1, app.to_string());
+        assert_eq!(q[1].1, admin);
+        let i = usersig::inspect(&q[2].1).unwrap();
+        assert_eq!((i.sdkappid, i.identifier.as_str()), (u64::from(app), admin));
+    }
 }
 
 #[test]
@@ -420,6 +487,28 @@ fn fail_becomes_a_typed_error_with_class() {
     let RestError::Api(api) = e else { panic!() };
     assert_eq!(api.waiting_time, Some(core::time::Duration::from_secs(12)));
 
+    // FAIL without a code (0 or none at all) is a failure too, classed as
+    // a transient server fault.
+    for body in [
+        &br#"{"ActionStatus":"FAIL","ErrorCode":0}"#[..],
+        br#"{"ActionStatus":"FAIL","ErrorCode":0,"ErrorInfo":"busy"}"#,
+        br#"{"ActionStatus":"FAIL"}"#,
+    ] {
+        let e = parse_response(200, body).unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode(0)));
+        assert_eq!(e.class(), ErrorClass::Retry { min_wait: None });
+        assert!(e.class().is_retryable());
+        let text = e.to_string();
+        assert!(
+            text.starts_with("IM REST call failed (ActionStatus FAIL) without an error code: ")
+                && text.ends_with("(retry: treated as a transient server fault)")
+                && !text.contains("success"),
+            "{text}"
+        );
+        let RestError::Api(api) = e else { panic!() };
+        assert_eq!(api.class, ErrorClass::Retry { min_wait: None });
+    }
+
     // OK with a non-zero code is not a success either.
     let e = parse_response(200, br#"{"ActionStatus":"OK","ErrorCode":70001}"#).unwrap_err();
     assert_eq!(e.code(), Some(ErrorCode(70001)));
@@ -467,7 +556,7 @@ fn garbage_and_bad_status_are_transport_errors() {
         TransportError::Field("ActionStatus")
     );
     assert_eq!(
-        t(200, br#"{"ActionStatus":"FAIL"}"#),
+        t(200, br#"{"ActionStatus":"FAIL","ErrorCode":"7"}"#),
         TransportError::Field("ErrorCode")
     );
     for code in ["-1", "\"70001\"", "1.5", "4294967296", "null"] {

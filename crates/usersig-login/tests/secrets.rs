@@ -87,7 +87,10 @@ fn core_errors() {
         signer.sign_at("u", 0, T).err(),
         signer.sign_at("u", u64::MAX, T).err(),
         signer.sign_at("u", 100, u64::MAX).err(),
-        signer.sign_with_userbuf_at("u", 100, &[0; 2000], T).err(),
+        signer
+            .sign_with_userbuf_at("u", 100, &[0; usersig::MAX_USERBUF_LEN + 1], T)
+            .err(),
+        verifier.verify_at("", &sig, T).err(),
         signer
             .sign_private_map_key_at("u", 100, &Room::Id(0), Privileges::ALL_PRIVILEGES, T)
             .err(),
@@ -175,8 +178,8 @@ fn login_types_holding_secrets() {
             "CallbackVerifier",
             format!(
                 "{:?} {:#?}",
-                CallbackVerifier::new(TOKEN).with_sdkappid(APP),
-                CallbackVerifier::new(TOKEN)
+                CallbackVerifier::new(TOKEN).unwrap().with_sdkappid(APP),
+                CallbackVerifier::new(TOKEN).unwrap()
             ),
         ),
     ];
@@ -193,7 +196,7 @@ fn login_types_holding_secrets() {
 #[test]
 fn login_errors() {
     let sign = callback::sign(TOKEN, "1669872112");
-    let verifier = CallbackVerifier::new(TOKEN).with_sdkappid(APP);
+    let verifier = CallbackVerifier::new(TOKEN).unwrap().with_sdkappid(APP);
     let queries = [
         format!(
             "SdkAppid={APP}&CallbackCommand=C&RequestTime=1669872112&Sign={}",

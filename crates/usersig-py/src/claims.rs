@@ -122,9 +122,12 @@ pub(crate) struct PrivateMapKeyClaims {
     /// The privilege bit map (255: every privilege).
     #[pyo3(get)]
     privileges: u32,
-    /// The ticket's own expiry, unix seconds truncated to 32 bits.
+    /// The ticket's own expiry, unix seconds: the 32 bits it stores, read as
+    /// the one time they stand for in the 2^32 seconds from `issued_at` on
+    /// (past 2106 too). The ticket is valid until the earlier of this and
+    /// `expires_at`.
     #[pyo3(get)]
-    ticket_expires_at: u32,
+    ticket_expires_at: u64,
     ticket: Vec<u8>,
 }
 

@@ -334,18 +334,23 @@ fn pair(n: usize) -> [u8; 2] {
     PAIRS.get(n).copied().unwrap_or_default()
 }
 
-/// Undoes the outer encoding into `zlib`. Accepts the URL-safe variant and
-/// the standard alphabet (even mixed), with or without padding. Caps the input length.
-fn decode_outer(sig: &[u8], std: &mut Vec<u8>, zlib: &mut Vec<u8>) -> Result<(), Malformed> {
-    if sig.is_empty() {
-        return Err(Malformed::Empty);
-    }
-    if sig.len() > MAX_SIG_LEN {
+/// Undoes the outer encoding into `zlib`. Caps the input length, then drops
+/// surrounding ASCII whitespace (a sig pasted or read from a file often
+/// ends with a newline). Accepts the URL-safe variant and the standard
+/// alphabet (even mixed), with or without padding.
+fn decode_outer(raw: &[u8], std: &mut Vec<u8>, zlib: &mut Vec<u8>) -> Result<(), Malformed> {
+    if raw.len() > MAX_SIG_LEN {
         return Err(Malformed::TooLong {
-            len: sig.len(),
+            len: raw.len(),
             max: MAX_SIG_LEN,
         });
     }
+    let sig = raw.trim_ascii();
+    if sig.is_empty() {
+        return Err(Malformed::Empty);
+    }
+    // Positions in errors count from the start of the input as given.
+    let leading = raw.len() - raw.trim_ascii_start().len();
     // Fast path: the UserSig alphabet with canonical `_` padding (or none),
     // decoded in one pass. Anything else takes the general path below, which
     // accepts the same inputs (and more) and says precisely what is wrong.
@@ -362,7 +367,11 @@ fn decode_outer(sig: &[u8], std: &mut Vec<u8>, zlib: &mut Vec<u8>) -> Result<(),
             b'-' => b'/',
             b'_' => b'=',
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => b,
-            _ => return Err(Malformed::InvalidCharacter { position }),
+            _ => {
+                return Err(Malformed::InvalidCharacter {
+                    position: position + leading,
+                });
+            }
         });
     }
     zlib.clear();

@@ -26,8 +26,15 @@ pub enum Error {
     )]
     SignatureMismatch,
 
-    /// The UserSig is past its expiry (`now > expired_at + leeway`).
-    #[error("UserSig expired at {expired_at} (unix seconds), now is {now}")]
+    /// The UserSig is past its expiry (`now > expired_at + leeway`). The
+    /// message gives both times as ISO 8601 dates and unix seconds, and how
+    /// long ago it expired.
+    #[error(
+        "UserSig expired at {} (unix {expired_at}), {} ago, checked at {} (unix {now})",
+        crate::human::date(*expired_at),
+        crate::human::span(now.saturating_sub(*expired_at)),
+        crate::human::date(*now)
+    )]
     Expired {
         /// When it stopped being valid: `TLS.time + TLS.expire` (for a
         /// PrivateMapKey, the earlier of that and the room ticket's own expiry).
@@ -38,7 +45,10 @@ pub enum Error {
 
     /// `TLS.time` lies further in the future than the verifier allows.
     #[error(
-        "UserSig issued at {issued_at} (unix seconds), more than {max_future} s after now ({now})"
+        "UserSig issued at {} (unix {issued_at}), {} after the check at {} (unix {now}), more than the {max_future} s allowed",
+        crate::human::date(*issued_at),
+        crate::human::span(issued_at.saturating_sub(*now)),
+        crate::human::date(*now)
     )]
     IssuedInFuture {
         /// `TLS.time` of the sig.
@@ -96,10 +106,13 @@ pub enum Error {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidArgument {
-    /// The identifier (UserID) is empty.
+    /// The identifier (UserID) is empty: refused when signing, and when
+    /// verifying (no UserSig is valid for an empty UserID).
     #[error("identifier is empty")]
     EmptyIdentifier,
-    /// The identifier is longer than [`crate::MAX_IDENTIFIER_LEN`] bytes.
+    /// The identifier is longer than [`crate::MAX_IDENTIFIER_LEN`] bytes (when
+    /// signing) or [`crate::MAX_JSON_LEN`] bytes (when verifying: no
+    /// document can hold a longer one).
     #[error("identifier is {len} bytes long, the maximum is {max}")]
     IdentifierTooLong {
         /// Its length in bytes.
@@ -127,7 +140,7 @@ pub enum InvalidArgument {
     /// `now + expire` does not fit.
     #[error("now + expire overflows")]
     TimeOverflow,
-    /// The secret key is empty.
+    /// The secret key is empty, or only whitespace.
     #[error("the secret key is empty")]
     EmptyKey,
     /// The userbuf is longer than [`crate::MAX_USERBUF_LEN`] bytes.

@@ -42,13 +42,23 @@ impl Inspection {
         self.expires_at.is_none_or(|e| now > e)
     }
 
-    /// A name for the compression level in the zlib header.
+    /// The room ticket's own expiry in full, when the userbuf is a
+    /// PrivateMapKey ([`PrivateMapKey::expiry_after`] of `TLS.time`).
+    pub fn ticket_expires_at(&self) -> Option<u64> {
+        match &self.private_map_key {
+            Some(Ok(p)) => Some(p.expiry_after(self.issued_at)),
+            _ => None,
+        }
+    }
+
+    /// What the level flag of the zlib header says about the compressor,
+    /// for instance `default level (zlib level 6, or usersig's default mode)`.
     pub fn compression(&self) -> &'static str {
         match self.zlib_header.get(1).map(|b| b >> 6) {
-            Some(0) => "fastest (zlib level 0-1, or stored)",
-            Some(1) => "fast (zlib level 2-5)",
-            Some(2) => "default (zlib level 6, or usersig's default)",
-            _ => "maximum (zlib level 7-9)",
+            Some(0) => "fastest level (zlib level 0 or 1, or stored blocks)",
+            Some(1) => "fast level (zlib level 2 to 5)",
+            Some(2) => "default level (zlib level 6, or usersig's default mode)",
+            _ => "maximum level (zlib level 7 to 9)",
         }
     }
 }

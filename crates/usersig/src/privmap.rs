@@ -114,7 +114,8 @@ pub struct PrivateMapKey {
     pub sdkappid: u32,
     /// The room it opens.
     pub room: Room,
-    /// Absolute expiry, unix seconds truncated to 32 bits.
+    /// Absolute expiry, unix seconds truncated to 32 bits, as stored; see
+    /// [`PrivateMapKey::expiry_after`] for the time it stands for.
     pub expires_at: u32,
     /// What the holder may do in the room.
     pub privileges: Privileges,
@@ -158,6 +159,21 @@ pub enum PrivateMapKeyError {
 }
 
 impl PrivateMapKey {
+    /// The ticket's absolute expiry in full, for a ticket issued at
+    /// `issued_at` (the sig's `TLS.time`).
+    ///
+    /// The ticket keeps only the low 32 bits of `now + expire` (SPEC 1.4:
+    /// every official library truncates it), which stops fitting in 2106,
+    /// or sooner for long lifetimes. They are read as the one time in
+    /// `[issued_at, issued_at + 2^32)` with those low bits: for every ticket
+    /// issued with a lifetime under 2^32 seconds (136 years; signing allows
+    /// 50) that is exactly `TLS.time + expire`, the time the issuer meant.
+    pub fn expiry_after(&self, issued_at: u64) -> u64 {
+        let low = u32::try_from(issued_at & 0xffff_ffff).unwrap_or_default();
+        let ahead = u64::from(self.expires_at.wrapping_sub(low));
+        issued_at.saturating_add(ahead)
+    }
+
     /// Encodes the userbuf. Arguments are validated by the caller ([`crate::Signer`]).
     pub(crate) fn encode(
         account: &str,

@@ -6,10 +6,10 @@ use hmac::Mac;
 
 use crate::codec::{self, HmacSha256};
 use crate::doc::RawDoc;
-use crate::error::{Error, Malformed};
+use crate::error::{Error, InvalidArgument, Malformed};
 use crate::key::SecretKey;
 use crate::privmap::{PrivateMapKey, PrivateMapKeyError, Privileges, Room};
-use crate::unix_now;
+use crate::{MAX_JSON_LEN, unix_now};
 
 /// What a verified UserSig says. Every field was covered by the MAC.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +39,18 @@ pub struct PrivateMapKeyClaims {
     pub room: Room,
     /// What the holder may do there.
     pub privileges: Privileges,
-    /// The ticket's absolute expiry, unix seconds truncated to 32 bits.
-    pub ticket_expires_at: u32,
+    /// The ticket's own absolute expiry, unix seconds: the 32 bits the ticket
+    /// stores, read as the one time they can stand for in the 2^32 seconds
+    /// from `TLS.time` on ([`PrivateMapKey::expiry_after`]).
+    pub ticket_expires_at: u64,
+}
+
+impl PrivateMapKeyClaims {
+    /// The last second at which the ticket is valid: the earlier of the
+    /// sig's expiry (`TLS.time + TLS.expire`) and the ticket's own.
+    pub fn expires_at(&self) -> u64 {
+        self.claims.expires_at.min(self.ticket_expires_at)
+    }
 }
 
 /// Verifies UserSigs for one SDKAppID.
@@ -213,10 +223,10 @@ impl Verifier {
         )?;
         let ticket = ticket.ok_or(Error::MissingUserBuf)?;
         Ok(PrivateMapKeyClaims {
-            claims,
+            ticket_expires_at: ticket.expiry_after(claims.issued_at),
             room: ticket.room,
             privileges: ticket.privileges,
-            ticket_expires_at: ticket.expires_at,
+            claims,
         })
     }
 
@@ -227,6 +237,18 @@ impl Verifier {
         now: u64,
         rule: UserBufRule<'_>,
     ) -> Result<(Claims, Option<PrivateMapKey>), Error> {
+        // Usage errors come before the sig is read: no sig is valid for an
+        // empty UserID, nor for one longer than a whole document.
+        if identifier.is_empty() {
+            return Err(InvalidArgument::EmptyIdentifier.into());
+        }
+        if identifier.len() > MAX_JSON_LEN {
+            return Err(InvalidArgument::IdentifierTooLong {
+                len: identifier.len(),
+                max: MAX_JSON_LEN,
+            }
+            .into());
+        }
         codec::with_doc(sig, |doc, _| self.check_doc(identifier, doc, now, rule))?
     }
 
@@ -283,25 +305,19 @@ impl Verifier {
                 ticket = Some(t);
             }
         }
-        let expires_at = doc
+        let sig_expires_at = doc
             .time
             .checked_add(doc.expire)
             .ok_or(Malformed::TimeOverflow)?;
+        // A room ticket also carries its own expiry; the earlier one counts.
+        let expires_at = ticket.as_ref().map_or(sig_expires_at, |t| {
+            sig_expires_at.min(t.expiry_after(doc.time))
+        });
         if now > expires_at.saturating_add(self.leeway) {
             return Err(Error::Expired {
                 expired_at: expires_at,
                 now,
             });
-        }
-        if let Some(t) = &ticket {
-            // The ticket keeps 32 bits of its expiry; compare while `now` fits them.
-            let inner = u64::from(t.expires_at);
-            if u32::try_from(now).is_ok() && now > inner.saturating_add(self.leeway) {
-                return Err(Error::Expired {
-                    expired_at: inner,
-                    now,
-                });
-            }
         }
         if let Some(max_future) = self.max_future {
             if doc.time > now.saturating_add(max_future) {
@@ -317,7 +333,7 @@ impl Verifier {
             sdkappid: self.sdkappid,
             issued_at: doc.time,
             expire: doc.expire,
-            expires_at,
+            expires_at: sig_expires_at,
             userbuf,
         };
         Ok((claims, ticket))

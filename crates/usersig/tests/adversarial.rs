@@ -515,6 +515,9 @@ fn every_character_outside_the_alphabet_is_refused_where_it_stands() {
     let alphabet = |b: u8| b.is_ascii_alphanumeric() || b"*-_+/=".contains(&b);
     for b in (0..=255u8).filter(|&b| !alphabet(b)) {
         for position in [0, sig.len() / 2, sig.len() - 1] {
+            if b.is_ascii_whitespace() && position != sig.len() / 2 {
+                continue; // surrounding whitespace is dropped (below)
+            }
             let mut bad = sig.clone().into_bytes();
             bad[position] = b;
             assert_eq!(
@@ -524,13 +527,11 @@ fn every_character_outside_the_alphabet_is_refused_where_it_stands() {
             );
         }
     }
-    // Line-wrapped, URL-encoded, quoted, or with surrounding whitespace.
+    // Line-wrapped, URL-encoded, quoted, or with a NUL after it.
     for bad in [
         format!("{}\n{}", &sig[..76], &sig[76..]),
         sig.replace('*', "%2A"),
         format!("\"{sig}\""),
-        format!(" {sig}"),
-        format!("{sig}\n"),
         format!("{sig}\0"),
     ] {
         assert!(matches!(

@@ -163,10 +163,10 @@ fn userbuf_rules() {
         Err(Error::UnexpectedUserBuf)
     );
     assert_eq!(
-        signer().sign_with_userbuf_at("u", 100, &[0; 1025], T),
+        signer().sign_with_userbuf_at("u", 100, &[0; usersig::MAX_USERBUF_LEN + 1], T),
         Err(InvalidArgument::UserBufTooLong {
-            len: 1025,
-            max: 1024
+            len: usersig::MAX_USERBUF_LEN + 1,
+            max: usersig::MAX_USERBUF_LEN
         }
         .into())
     );
@@ -350,7 +350,7 @@ fn malformed_at_every_layer() {
         }
     );
     assert_eq!(
-        malformed(&format!("{} ", &good[..10])),
+        malformed(&format!("{} x", &good[..10])),
         Malformed::InvalidCharacter { position: 10 }
     );
     assert_eq!(malformed("é"), Malformed::InvalidCharacter { position: 0 });
@@ -513,8 +513,15 @@ fn go_omitempty_sigs_fail_precisely() {
         verifier().verify_at("u", go_style("u", 0, None, "TLS.expire"), T),
         Err(Malformed::MissingField("TLS.expire").into())
     );
+    // Verifying for "" is a usage error; for any other UserID the missing
+    // field is what fails.
+    let no_id = go_style("", 100, None, "TLS.identifier");
     assert_eq!(
-        verifier().verify_at("", go_style("", 100, None, "TLS.identifier"), T),
+        verifier().verify_at("", &no_id, T),
+        Err(InvalidArgument::EmptyIdentifier.into())
+    );
+    assert_eq!(
+        verifier().verify_at("u", &no_id, T),
         Err(Malformed::MissingField("TLS.identifier").into())
     );
     // Empty userbuf: signed as `TLS.userbuf:\n`, absent from the JSON.

@@ -70,8 +70,8 @@ proptest! {
     fn private_map_keys_round_trip(
         id in identifier(),
         app in 1u32..,
-        now in 0u64..=4_000_000_000,
-        expire in 1u64..=10_000_000,
+        now in 0u64..=20_000_000_000,
+        expire in 1u64..=usersig::MAX_EXPIRE,
         numeric in any::<bool>(),
         room_id in 1u32..u32::MAX,
         room_str in "[a-zA-Z0-9 !#$%&()+:;<=.>?@\\[\\]^_{}|~,-]{1,64}",
@@ -82,9 +82,30 @@ proptest! {
         let p = Privileges::from_map(bits).unwrap();
         let sig = Signer::new(app, &key).unwrap().sign_private_map_key_at(&id, expire, &room, p, now).unwrap();
         let got = Verifier::new(app, &key).unwrap().verify_private_map_key_at(&id, &room, &sig, now).unwrap();
-        prop_assert_eq!(got.room, room);
+        prop_assert_eq!(&got.room, &room);
         prop_assert_eq!(got.privileges, p);
-        prop_assert_eq!(u64::from(got.ticket_expires_at), (now + expire) & 0xffff_ffff);
+        // The ticket stores 32 bits of the expiry; they are read back in full,
+        // past 2^32 too, and hold until the last second.
+        prop_assert_eq!(got.ticket_expires_at, now + expire);
+        let v = Verifier::new(app, &key).unwrap();
+        prop_assert!(v.verify_private_map_key_at(&id, &room, &sig, now + expire).is_ok());
+        prop_assert_eq!(
+            v.verify_private_map_key_at(&id, &room, &sig, now + expire + 1),
+            Err(usersig::Error::Expired { expired_at: now + expire, now: now + expire + 1 })
+        );
+    }
+
+    #[test]
+    fn every_userbuf_up_to_the_cap_verifies(
+        id in identifier(),
+        len in 0usize..=usersig::MAX_USERBUF_LEN,
+        seed in any::<u8>(),
+    ) {
+        let key = SecretKey::new("k").unwrap();
+        let userbuf: Vec<u8> = (0..len).map(|i| i.to_le_bytes()[0].wrapping_mul(seed)).collect();
+        let sig = Signer::new(7, &key).unwrap().sign_with_userbuf_at(&id, 60, &userbuf, 1).unwrap();
+        let got = Verifier::new(7, &key).unwrap().verify_with_userbuf_at(&id, &sig, &userbuf, 1).unwrap();
+        prop_assert_eq!(got.userbuf, Some(userbuf));
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn every_official_sig_verifies() {
                         n(v, "privilege_map"),
                         "{id}"
                     );
-                    assert_eq!(u64::from(p.ticket_expires_at), n(f, "expire_at"), "{id}");
+                    assert_eq!(p.ticket_expires_at, n(f, "expire_at"), "{id}");
                     assert_eq!(p.room, room, "{id}");
                     p.claims
                 }

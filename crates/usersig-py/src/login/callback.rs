@@ -39,7 +39,9 @@ impl CallbackVerifier {
         let max_skew = max_skew.u64(py, "max_skew")?;
         let signed = token.is_some();
         let mut inner = match token {
-            Some(t) => core::CallbackVerifier::new(t),
+            Some(t) => core::CallbackVerifier::new(t).map_err(|e| {
+                crate::errors::invalid_argument(py, "token", "empty", e.to_string())
+            })?,
             None => core::CallbackVerifier::unsigned(),
         }
         .with_max_skew(max_skew);

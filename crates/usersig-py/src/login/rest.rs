@@ -29,8 +29,12 @@ pub(crate) enum Region {
     Singapore,
     /// Seoul: ``adminapikr.im.qcloud.com``.
     Seoul,
+    /// Tokyo: ``adminapijpn.im.qcloud.com``.
+    Tokyo,
     /// Frankfurt: ``adminapiger.im.qcloud.com``.
     Frankfurt,
+    /// Mumbai: ``adminapiind.im.qcloud.com``.
+    Mumbai,
     /// Silicon Valley: ``adminapiusa.im.qcloud.com``.
     SiliconValley,
     /// Jakarta: ``adminapiidn.im.qcloud.com``.
@@ -43,7 +47,9 @@ impl Region {
             Self::China => rest::Region::China,
             Self::Singapore => rest::Region::Singapore,
             Self::Seoul => rest::Region::Seoul,
+            Self::Tokyo => rest::Region::Tokyo,
             Self::Frankfurt => rest::Region::Frankfurt,
+            Self::Mumbai => rest::Region::Mumbai,
             Self::SiliconValley => rest::Region::SiliconValley,
             Self::Jakarta => rest::Region::Jakarta,
         }
@@ -53,7 +59,9 @@ impl Region {
         match r {
             rest::Region::Singapore => Self::Singapore,
             rest::Region::Seoul => Self::Seoul,
+            rest::Region::Tokyo => Self::Tokyo,
             rest::Region::Frankfurt => Self::Frankfurt,
+            rest::Region::Mumbai => Self::Mumbai,
             rest::Region::SiliconValley => Self::SiliconValley,
             rest::Region::Jakarta => Self::Jakarta,
             _ => Self::China,
@@ -80,8 +88,8 @@ fn region_arg(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<rest::Region> 
 
 #[pymethods]
 impl Region {
-    /// The short name: ``china``, ``singapore``, ``seoul``, ``frankfurt``,
-    /// ``silicon-valley``, ``jakarta``.
+    /// The short name: ``china``, ``singapore``, ``seoul``, ``tokyo``,
+    /// ``frankfurt``, ``mumbai``, ``silicon-valley``, ``jakarta``.
     #[getter]
     fn value(&self) -> &'static str {
         self.core().name()
@@ -100,7 +108,7 @@ impl Region {
     }
 
     /// Parses a region name or a common alias (``cn``, ``sgp``, ``kr``,
-    /// ``ger``, ``usa``, ``idn``...), case-insensitively.
+    /// ``jpn``, ``ger``, ``ind``, ``usa``, ``idn``...), case-insensitively.
     #[staticmethod]
     fn parse(py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<Self> {
         region_arg(py, name).map(Self::from_core)
