@@ -76,7 +76,7 @@ class Signer:
         sdkappid: int,
         key: Union[str, bytes],
         *,
-        compression: _Compression = ...,
+        compression: _Compression = "default",
     ) -> Signer: ...
     @property
     def sdkappid(self) -> int: ...
@@ -85,7 +85,7 @@ class Signer:
     def sign(
         self,
         identifier: str,
-        expire: int = ...,
+        expire: int = 15552000,
         *,
         userbuf: Optional[_Binary] = None,
         now: Optional[int] = None,
@@ -97,13 +97,13 @@ class Signer:
         *,
         room_id: Optional[int] = None,
         room_str: Optional[str] = None,
-        privileges: int = ...,
+        privileges: int = 255,
         now: Optional[int] = None,
     ) -> str: ...
     def sign_many(
         self,
         identifiers: Iterable[str],
-        expire: int = ...,
+        expire: int = 15552000,
         *,
         now: Optional[int] = None,
     ) -> list[str]: ...
@@ -115,7 +115,7 @@ class Verifier:
         sdkappid: int,
         key: Union[str, bytes],
         *,
-        leeway: int = ...,
+        leeway: int = 0,
         max_future: Optional[int] = None,
     ) -> Verifier: ...
     @property
@@ -293,6 +293,8 @@ class ErrorCode:
     def min_wait(self) -> Optional[float]: ...
     @property
     def is_usersig_expired(self) -> bool: ...
+    @property
+    def advice(self) -> str: ...
     def explain(self) -> str: ...
     @staticmethod
     def parse(code: _CodeLike) -> ErrorCode: ...
@@ -373,7 +375,9 @@ class Region:
     CHINA: ClassVar[Region]
     SINGAPORE: ClassVar[Region]
     SEOUL: ClassVar[Region]
+    TOKYO: ClassVar[Region]
     FRANKFURT: ClassVar[Region]
+    MUMBAI: ClassVar[Region]
     SILICON_VALLEY: ClassVar[Region]
     JAKARTA: ClassVar[Region]
     @property
@@ -401,8 +405,8 @@ class RestApi:
         *,
         backup_domain: bool = False,
         domain: Optional[str] = None,
-        admin_sig_ttl: int = ...,
-        admin_sig_margin: int = ...,
+        admin_sig_ttl: int = 604800,
+        admin_sig_margin: int = 3600,
     ) -> RestApi: ...
     @property
     def sdkappid(self) -> int: ...
@@ -452,8 +456,10 @@ class RestApi:
         self, user_ids: Iterable[str], *, now: Optional[int] = None, random: _Random = None
     ) -> list[PreparedRequest]: ...
 
+# At run time a sequence of four, not a tuple subclass; typed as the tuple
+# it unpacks to, so that `method, url, headers, body = req` is typed.
 @final
-class PreparedRequest:
+class PreparedRequest(tuple[str, str, dict[str, str], bytes]):
     @property
     def method(self) -> str: ...
     @property
@@ -466,9 +472,7 @@ class PreparedRequest:
     def body(self) -> bytes: ...
     @property
     def random(self) -> int: ...
-    def __len__(self) -> int: ...
-    def __getitem__(self, index: int, /) -> Any: ...
-    def __iter__(self) -> Iterator[Any]: ...
+
 
 @final
 class RestResponse:
@@ -584,18 +588,18 @@ class Lifecycle:
         user_id: str,
         user_sig: Union[str, bytes],
         *,
-        call: int = ...,
+        call: int = 0,
         now: Optional[int] = None,
     ) -> list[_Output]: ...
     def login_reply(
-        self, request: int, *, code: Optional[_CodeLike] = None, info: str = ...
+        self, request: int, *, code: Optional[_CodeLike] = None, info: str = ""
     ) -> list[_Output]: ...
     def kick_notice(self, kick_type: int) -> list[_Output]: ...
     def reply_code(self, code: _CodeLike) -> list[_Output]: ...
     def handle_kick(self, kicked: Kicked) -> list[_Output]: ...
-    def logout(self, *, call: int = ...) -> list[_Output]: ...
-    def destroy(self, *, call: int = ...) -> list[_Output]: ...
-    def call(self, api: str, *, call: int = ...) -> list[_Output]: ...
+    def logout(self, *, call: int = 0) -> list[_Output]: ...
+    def destroy(self, *, call: int = 0) -> list[_Output]: ...
+    def call(self, api: str, *, call: int = 0) -> list[_Output]: ...
 
 def preflight(
     sdkappid: int, user_id: str, user_sig: Union[str, bytes], *, now: Optional[int] = None
@@ -635,10 +639,10 @@ class CrossPlatform:
 class Policy:
     def __new__(
         cls,
-        web_instances: int = ...,
+        web_instances: int = 1,
         cross_platform: Optional[CrossPlatform] = None,
         *,
-        devices_per_platform: int = ...,
+        devices_per_platform: int = 1,
     ) -> Policy: ...
     @property
     def web_instances(self) -> int: ...
@@ -714,10 +718,10 @@ class Instances:
 @final
 class CallbackVerifier:
     def __new__(
-        cls, token: str, *, sdkappid: Optional[int] = None, max_skew: int = ...
+        cls, token: str, *, sdkappid: Optional[int] = None, max_skew: int = 60
     ) -> CallbackVerifier: ...
     @staticmethod
-    def unsigned(*, sdkappid: Optional[int] = None, max_skew: int = ...) -> CallbackVerifier: ...
+    def unsigned(*, sdkappid: Optional[int] = None, max_skew: int = 60) -> CallbackVerifier: ...
     @property
     def sdkappid(self) -> Optional[int]: ...
     @property
@@ -742,6 +746,7 @@ class CallbackQuery:
     def request_time(self) -> Optional[int]: ...
     @property
     def signed(self) -> bool: ...
+    def parse_body(self, body: _Text) -> dict[str, Any]: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 

@@ -20,18 +20,58 @@ Differences, all deliberate:
 
 Like the official class, it reads the clock with ``time.time()`` at each
 call, so tests that freeze ``time.time`` (monkeypatch, freezegun) freeze it
-here too. As in the official class, ``sdkappid`` may be given as a string of digits and
-a UserID as an ``int``; both are converted with ``int()`` / ``str()``.
+here too. As in the official class, ``sdkappid`` may be given as a string of
+digits, a UserID as an ``int``, and a lifetime as a string of digits (such as
+one read from an environment variable: ``gen_sig("x", "86400")``); they are
+converted with ``int()`` / ``str()``, with the official result. A lifetime
+string the official class would sign differently from what it stores
+(``" 86400"``, ``"086400"``, ``"8_6400"``: it signs the text and stores
+``int()`` of it, so its sig verifies nowhere) raises
+:class:`usersig.InvalidArgumentError`.
+
+The module's ``base64_encode_url`` and ``base64_decode_url`` are the
+official module's functions of those names: standard base64 with ``+``,
+``/`` and ``=`` written as ``*``, ``-`` and ``_``.
 """
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any, Optional, Union
 
 from usersig._native import Claims, PrivateMapKeyClaims, Signer, Verifier
+from usersig.exceptions import InvalidArgumentError
 
-__all__ = ["TLSSigAPIv2"]
+__all__ = ["TLSSigAPIv2", "base64_decode_url", "base64_encode_url"]
+
+
+def base64_encode_url(data: bytes) -> str:
+    """Standard base64 of ``data`` with ``+/=`` written as ``*-_``, as the official module."""
+    return base64.b64encode(data).decode().replace("+", "*").replace("/", "-").replace("=", "_")
+
+
+def base64_decode_url(base64_data: Union[bytes, str]) -> bytes:
+    """Undoes :func:`base64_encode_url`, as the official module (which takes ``bytes``)."""
+    text = base64_data.decode() if isinstance(base64_data, (bytes, bytearray)) else base64_data
+    if not isinstance(text, str):
+        raise TypeError(f"base64_data must be bytes or str, not {type(base64_data).__name__}")
+    return base64.b64decode(text.replace("*", "+").replace("-", "/").replace("_", "="))
+
+
+def _expire(value: Any) -> Any:
+    # The official class signs str(expire) and stores int(expire): a string
+    # of digits (from an environment variable) gives the same sig as its int.
+    if isinstance(value, str):
+        if value.isascii() and value.isdigit() and (value == "0" or not value.startswith("0")):
+            return int(value)
+        raise InvalidArgumentError(
+            "invalid argument: expire must be an int or a string of decimal digits "
+            "without sign, spaces or leading zeros",
+            argument="expire",
+            kind="not_a_number",
+        )
+    return value
 
 _DEFAULT_EXPIRE = 180 * 86400
 
@@ -77,36 +117,38 @@ class TLSSigAPIv2:
 
     # First generation (PyPI tls-sig-api-v2 1.1).
 
-    def gen_sig(self, identifier: Union[str, int], expire: int = _DEFAULT_EXPIRE) -> str:
+    def gen_sig(self, identifier: Union[str, int], expire: Union[int, str] = _DEFAULT_EXPIRE) -> str:
         """A UserSig for ``identifier``, valid ``expire`` seconds (default 180 days)."""
-        return self._signer.sign(_userid(identifier), expire, now=_now())
+        return self._signer.sign(_userid(identifier), _expire(expire), now=_now())
 
     def gen_sig_with_userbuf(
-        self, identifier: Union[str, int], expire: int, userbuf: Union[bytes, bytearray]
+        self, identifier: Union[str, int], expire: Union[int, str], userbuf: Union[bytes, bytearray]
     ) -> str:
         """A UserSig carrying ``userbuf``."""
-        return self._signer.sign(_userid(identifier), expire, userbuf=userbuf, now=_now())
+        return self._signer.sign(
+            _userid(identifier), _expire(expire), userbuf=userbuf, now=_now()
+        )
 
     # Second generation (the official repository).
 
-    def genUserSig(self, userid: Union[str, int], expire: int = _DEFAULT_EXPIRE) -> str:  # noqa: N802
+    def genUserSig(self, userid: Union[str, int], expire: Union[int, str] = _DEFAULT_EXPIRE) -> str:  # noqa: N802
         """A UserSig for ``userid``, valid ``expire`` seconds (default 180 days)."""
-        return self._signer.sign(_userid(userid), expire, now=_now())
+        return self._signer.sign(_userid(userid), _expire(expire), now=_now())
 
     def genPrivateMapKey(  # noqa: N802
-        self, userid: Union[str, int], expire: int, roomid: int, privilegeMap: int  # noqa: N803
+        self, userid: Union[str, int], expire: Union[int, str], roomid: int, privilegeMap: int  # noqa: N803
     ) -> str:
         """A PrivateMapKey for numeric room ``roomid`` with ``privilegeMap`` (255: all)."""
         return self._signer.sign_private_map_key(
-            _userid(userid), expire, room_id=roomid, privileges=privilegeMap, now=_now()
+            _userid(userid), _expire(expire), room_id=roomid, privileges=privilegeMap, now=_now()
         )
 
     def genPrivateMapKeyWithStringRoomID(  # noqa: N802
-        self, userid: Union[str, int], expire: int, roomstr: str, privilegeMap: int  # noqa: N803
+        self, userid: Union[str, int], expire: Union[int, str], roomstr: str, privilegeMap: int  # noqa: N803
     ) -> str:
         """A PrivateMapKey for string room ``roomstr`` with ``privilegeMap`` (255: all)."""
         return self._signer.sign_private_map_key(
-            _userid(userid), expire, room_str=roomstr, privileges=privilegeMap, now=_now()
+            _userid(userid), _expire(expire), room_str=roomstr, privileges=privilegeMap, now=_now()
         )
 
     # Verification, which the official Python class lacks. Each raises a

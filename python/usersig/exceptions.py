@@ -94,7 +94,7 @@ class InvalidArgumentError(UserSigError):
 
     ``argument`` names it (``"identifier"``, ``"expire"``, ``"key"``,
     ``"sdkappid"``, ``"userbuf"``, ``"room_id"``, ``"room_str"``,
-    ``"privileges"``, ``"now"``; in ``usersig.login`` also ``"service"``,
+    ``"privileges"``, ``"now"``; in ``usersig.login`` also ``"token"``, ``"service"``,
     ``"command"``, ``"domain"``, ``"region"``, ``"body"``, ``"user_id"``,
     ``"random"``, ``"code"``, ``"platform"``, ``"web_instances"``, ...);
     ``kind`` names the rule broken (``"empty"``, ``"too_long"``, ``"zero"``,

@@ -245,7 +245,7 @@ def test_argument_rules(signer: Signer) -> None:
         (lambda: signer.sign("u", 0, now=T0), "expire", "zero"),
         (lambda: signer.sign("u", usersig.MAX_EXPIRE + 1, now=T0), "expire", "too_long"),
         (lambda: signer.sign("u", 1, now=2**64 - 1), "now", "overflow"),
-        (lambda: signer.sign("u", userbuf=b"x" * 1025, now=T0), "userbuf", "too_long"),
+        (lambda: signer.sign("u", userbuf=b"x" * (usersig.MAX_USERBUF_LEN + 1), now=T0), "userbuf", "too_long"),
         (lambda: Signer(0, DEMO_KEY), "sdkappid", "zero"),
         (lambda: Signer(2**32, DEMO_KEY), "sdkappid", "too_large"),
         (lambda: Signer(1, ""), "key", "empty"),

@@ -364,7 +364,7 @@ def test_error_codes() -> None:
         "from:  account and login service",
         "class: reissue",
         "do:    issue a new UserSig for the account, then retry once; "
-        "this and 70001/6206/20002 are the only codes on which logging in again is right",
+        "this code, 6206 and 20002 are the only ones on which logging in again is right",
     ]
     known = ErrorCode.known()
     assert known == sorted(known) and len(known) > 60 and all(k.name for k in known)

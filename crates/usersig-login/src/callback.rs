@@ -458,9 +458,18 @@ impl CallbackBody {
     /// # Errors
     /// As [`CallbackBody::parse`]; [`CallbackError::CommandMismatch`].
     pub fn parse_for(query: &CallbackQuery, body: &[u8]) -> Result<Self, CallbackError> {
+        Self::parse_for_command(&query.command, body)
+    }
+
+    /// [`CallbackBody::parse`], then checks that the body's
+    /// `CallbackCommand` is `command` (a verified query's).
+    ///
+    /// # Errors
+    /// As [`CallbackBody::parse`]; [`CallbackError::CommandMismatch`].
+    pub fn parse_for_command(command: &str, body: &[u8]) -> Result<Self, CallbackError> {
         let parsed = Self::parse(body)?;
-        if parsed.command != query.command {
-            let (mut q, mut b) = (query.command.clone(), parsed.command);
+        if parsed.command != command {
+            let (mut q, mut b) = (command.to_owned(), parsed.command);
             truncate(&mut q, 64);
             truncate(&mut b, 64);
             return Err(CallbackError::CommandMismatch { query: q, body: b });

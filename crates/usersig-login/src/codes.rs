@@ -273,7 +273,7 @@ impl ErrorCode {
                 .map(|c| c.to_string())
                 .collect();
             advice.push_str(&format!(
-                "; this code and {} are the only ones on which logging in again is right",
+                "; this code, {} are the only ones on which logging in again is right",
                 others.join(" and ")
             ));
         }

@@ -158,8 +158,30 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
     }
 }
 
+/// A `MalformedError` (kind `too_long`) for a `str` sig of `chars` code
+/// points, more than [`usersig::MAX_SIG_LEN`]: refused before it is encoded,
+/// so its UTF-8 length is known only to be at least that.
+pub(crate) fn malformed_too_long(py: Python<'_>, chars: usize) -> PyErr {
+    let made = (|| {
+        let kw = PyDict::new(py);
+        kw.set_item("kind", "too_long")?;
+        kw.set_item("field", py.None())?;
+        let message = format!(
+            "malformed UserSig: the UserSig is at least {chars} bytes long, the maximum is {}",
+            usersig::MAX_SIG_LEN
+        );
+        build(py, "MalformedError", message, &kw)
+    })();
+    match made {
+        Ok(e) => PyErr::from_value(e),
+        Err(e) => e,
+    }
+}
+
 /// An `InvalidArgumentError` for a rule checked by the bindings themselves
-/// (a negative number, an unknown compression name...).
+/// (a negative number, an unknown compression name...). The message takes
+/// the core's prefix, `invalid argument: `, so that every
+/// `InvalidArgumentError` reads the same way.
 pub(crate) fn invalid_argument(
     py: Python<'_>,
     argument: &'static str,
@@ -170,6 +192,11 @@ pub(crate) fn invalid_argument(
         let kw = PyDict::new(py);
         kw.set_item("argument", argument)?;
         kw.set_item("kind", kind)?;
+        let message = if message.starts_with("invalid argument: ") {
+            message
+        } else {
+            format!("invalid argument: {message}")
+        };
         build(py, "InvalidArgumentError", message, &kw)
     })();
     match made {
@@ -303,6 +330,11 @@ pub(crate) fn callback_error(py: Python<'_>, err: &CallbackError) -> PyErr {
             CallbackError::BodyTooLarge { .. } => "body_too_large",
             CallbackError::Body { .. } => "body",
             CallbackError::WrongCommand { .. } => "wrong_command",
+            CallbackError::CommandMismatch { .. } => "command_mismatch",
+            CallbackError::EmptyToken => {
+                kw.set_item("parameter", "token")?;
+                "empty_token"
+            }
             _ => "other",
         };
         kw.set_item("kind", kind)?;

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 use usersig::{Compression, DEFAULT_EXPIRE, Privileges, Room};
 
-use crate::args::{Int, binary, now_or_clock, secret_key, type_name, with_index};
+use crate::args::{Int, binary, capped_str, now_or_clock, secret_key, type_name, with_index};
 use crate::errors::{IntoPyResult, exception, invalid_argument};
 
 /// Name of a compression, as Python spells it.
@@ -21,8 +21,24 @@ fn compression_name(c: Compression) -> &'static str {
 pub(crate) fn room_arg(
     py: Python<'_>,
     room_id: Option<Int>,
-    room_str: Option<String>,
+    room_str: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Room> {
+    // A string room is at most MAX_ROOM_STR_LEN bytes: measured first.
+    let room_str = match room_str {
+        None => None,
+        Some(obj) => {
+            let s = obj.cast::<PyString>().map_err(|_| {
+                PyTypeError::new_err(format!("room_str must be str, not {}", type_name(obj)))
+            })?;
+            let too_long = |_| {
+                crate::errors::to_pyerr(
+                    py,
+                    &usersig::InvalidArgument::InvalidRoomStr("is longer than 64 bytes").into(),
+                )
+            };
+            Some(capped_str(s, usersig::MAX_ROOM_STR_LEN, too_long)?.into_owned())
+        }
+    };
     match (room_id, room_str) {
         (Some(id), None) => {
             let id = match id {
@@ -59,7 +75,10 @@ pub(crate) struct Signer {
 #[pymethods]
 impl Signer {
     #[new]
-    #[pyo3(signature = (sdkappid, key, *, compression = "default".to_owned()))]
+    #[pyo3(
+        signature = (sdkappid, key, *, compression = "default".to_owned()),
+        text_signature = "(sdkappid, key, *, compression='default')"
+    )]
     fn new(
         py: Python<'_>,
         sdkappid: Int,
@@ -104,15 +123,19 @@ impl Signer {
     ///
     /// ``userbuf`` (bytes) is carried in the sig and signed with it. ``now``
     /// (unix seconds) replaces the system clock, for tests.
-    #[pyo3(signature = (identifier, expire = Int::Value(DEFAULT_EXPIRE), *, userbuf = None, now = None))]
+    #[pyo3(
+        signature = (identifier, expire = Int::Value(DEFAULT_EXPIRE), *, userbuf = None, now = None),
+        text_signature = "($self, identifier, expire=15552000, *, userbuf=None, now=None)"
+    )]
     fn sign(
         &self,
         py: Python<'_>,
-        identifier: &str,
+        identifier: &Bound<'_, PyAny>,
         expire: Int,
         userbuf: Option<&Bound<'_, PyAny>>,
         now: Option<Int>,
     ) -> PyResult<String> {
+        let identifier = &*crate::args::identifier(py, identifier, usersig::MAX_IDENTIFIER_LEN)?;
         let expire = expire.u64(py, "expire")?;
         let now = now_or_clock(py, now)?;
         match userbuf {
@@ -132,17 +155,21 @@ impl Signer {
     /// ``expire`` seconds.
     // One parameter per Python keyword argument.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (identifier, expire, *, room_id = None, room_str = None, privileges = Int::Value(255), now = None))]
+    #[pyo3(
+        signature = (identifier, expire, *, room_id = None, room_str = None, privileges = Int::Value(255), now = None),
+        text_signature = "($self, identifier, expire, *, room_id=None, room_str=None, privileges=255, now=None)"
+    )]
     fn sign_private_map_key(
         &self,
         py: Python<'_>,
-        identifier: &str,
+        identifier: &Bound<'_, PyAny>,
         expire: Int,
         room_id: Option<Int>,
-        room_str: Option<String>,
+        room_str: Option<&Bound<'_, PyAny>>,
         privileges: Int,
         now: Option<Int>,
     ) -> PyResult<String> {
+        let identifier = &*crate::args::identifier(py, identifier, usersig::MAX_IDENTIFIER_LEN)?;
         let expire = expire.u64(py, "expire")?;
         let room = room_arg(py, room_id, room_str)?;
         let bits = privileges.u32(py, "privileges")?;
@@ -161,7 +188,10 @@ impl Signer {
     /// Raises the error of the first identifier that cannot be signed (a
     /// ``str`` with no UTF-8 form raises ``UnicodeEncodeError``, as ``sign``
     /// does); its ``index`` attribute gives that identifier's position.
-    #[pyo3(signature = (identifiers, expire = Int::Value(DEFAULT_EXPIRE), *, now = None))]
+    #[pyo3(
+        signature = (identifiers, expire = Int::Value(DEFAULT_EXPIRE), *, now = None),
+        text_signature = "($self, identifiers, expire=15552000, *, now=None)"
+    )]
     fn sign_many<'py>(
         &self,
         py: Python<'py>,
@@ -187,6 +217,19 @@ impl Signer {
                     type_name(e.into_inner().as_any())
                 ))
             })?;
+            // Measured before it is encoded, as `sign` does.
+            let n = item.len()?;
+            if n > usersig::MAX_IDENTIFIER_LEN {
+                let e = crate::errors::to_pyerr(
+                    py,
+                    &usersig::InvalidArgument::IdentifierTooLong {
+                        len: n,
+                        max: usersig::MAX_IDENTIFIER_LEN,
+                    }
+                    .into(),
+                );
+                return Err(with_index(py, e, i));
+            }
             // A `str` with a lone surrogate has no UTF-8 form: the same
             // UnicodeEncodeError as `sign`, with the position of the item.
             item.to_str().map_err(|e| with_index(py, e, i))?;

@@ -19,6 +19,14 @@ use crate::signer::room_arg;
 ///
 /// Each failure raises its own subclass of ``UserSigError``. The key is never
 /// shown by ``repr()`` nor put in an exception.
+/// An item of `verify_many`, held while the GIL is released.
+enum Held<'py> {
+    /// An identifier and a sig, read in place.
+    Pair(Bound<'py, PyString>, Bound<'py, PyAny>),
+    /// Code points of the identifier and of a `str` sig, one of them over its cap.
+    TooLong(usize, usize),
+}
+
 #[pyclass(frozen, module = "usersig", name = "Verifier")]
 pub(crate) struct Verifier {
     inner: usersig::Verifier,
@@ -27,7 +35,10 @@ pub(crate) struct Verifier {
 #[pymethods]
 impl Verifier {
     #[new]
-    #[pyo3(signature = (sdkappid, key, *, leeway = Int::Value(0), max_future = None))]
+    #[pyo3(
+        signature = (sdkappid, key, *, leeway = Int::Value(0), max_future = None),
+        text_signature = "(sdkappid, key, *, leeway=0, max_future=None)"
+    )]
     fn new(
         py: Python<'_>,
         sdkappid: Int,
@@ -72,15 +83,19 @@ impl Verifier {
     /// (``UnexpectedUserBufError``: a room ticket is not a login credential).
     /// With ``userbuf``, the sig must carry exactly those bytes. ``now`` (unix
     /// seconds) replaces the system clock.
-    #[pyo3(signature = (identifier, sig, *, userbuf = None, now = None))]
+    #[pyo3(
+        signature = (identifier, sig, *, userbuf = None, now = None),
+        text_signature = "($self, identifier, sig, *, userbuf=None, now=None)"
+    )]
     fn verify(
         &self,
         py: Python<'_>,
-        identifier: &str,
+        identifier: &Bound<'_, PyAny>,
         sig: &Bound<'_, PyAny>,
         userbuf: Option<&Bound<'_, PyAny>>,
         now: Option<Int>,
     ) -> PyResult<Claims> {
+        let identifier = &*crate::args::identifier(py, identifier, usersig::MAX_JSON_LEN)?;
         let sig = sig_bytes(sig)?;
         let now = now_or_clock(py, now)?;
         match userbuf {
@@ -100,16 +115,20 @@ impl Verifier {
     ///
     /// The ticket must name the sig's UserID and SDKAppID and the expected
     /// room; the sig is expired when its own expiry or the ticket's has passed.
-    #[pyo3(signature = (identifier, sig, *, room_id = None, room_str = None, now = None))]
+    #[pyo3(
+        signature = (identifier, sig, *, room_id = None, room_str = None, now = None),
+        text_signature = "($self, identifier, sig, *, room_id=None, room_str=None, now=None)"
+    )]
     fn verify_private_map_key(
         &self,
         py: Python<'_>,
-        identifier: &str,
+        identifier: &Bound<'_, PyAny>,
         sig: &Bound<'_, PyAny>,
         room_id: Option<Int>,
-        room_str: Option<String>,
+        room_str: Option<&Bound<'_, PyAny>>,
         now: Option<Int>,
     ) -> PyResult<PrivateMapKeyClaims> {
+        let identifier = &*crate::args::identifier(py, identifier, usersig::MAX_JSON_LEN)?;
         let sig = sig_bytes(sig)?;
         let room = room_arg(py, room_id, room_str)?;
         let now = now_or_clock(py, now)?;
@@ -124,7 +143,7 @@ impl Verifier {
     /// Returns a list in the order of ``items`` holding, for each pair, its
     /// ``Claims`` or the ``UserSigError`` it would raise (returned, not
     /// raised). A pair of the wrong type raises ``TypeError``.
-    #[pyo3(signature = (items, *, now = None))]
+    #[pyo3(signature = (items, *, now = None), text_signature = "($self, items, *, now=None)")]
     fn verify_many<'py>(
         &self,
         py: Python<'py>,
@@ -138,47 +157,80 @@ impl Verifier {
         let mut held = Vec::new();
         for (i, item) in items.try_iter()?.enumerate() {
             let item = item?;
-            let bad = || {
+            let pair = item.cast::<PyTuple>().map_err(|_| {
                 PyTypeError::new_err(format!(
-                    "items[{i}] must be an (identifier: str, sig: str | bytes) pair, not {}",
+                    "items[{i}] must be a tuple (identifier: str, sig: str | bytes), not {}",
                     type_name(&item)
                 ))
-            };
-            let pair = item.cast::<PyTuple>().map_err(|_| bad())?;
+            })?;
             if pair.len() != 2 {
-                return Err(bad());
+                return Err(PyTypeError::new_err(format!(
+                    "items[{i}] must be a tuple of 2 (identifier: str, sig: str | bytes), not of {}",
+                    pair.len()
+                )));
             }
-            let id = pair
-                .get_item(0)?
-                .cast_into::<PyString>()
-                .map_err(|_| bad())?;
+            let id = pair.get_item(0)?;
+            let id = id.cast_into::<PyString>().map_err(|e| {
+                PyTypeError::new_err(format!(
+                    "items[{i}][0] (the identifier) must be str, not {}",
+                    type_name(e.into_inner().as_any())
+                ))
+            })?;
             let sig = pair.get_item(1)?;
             if !sig.is_instance_of::<PyString>() && !sig.is_instance_of::<PyBytes>() {
-                return Err(bad());
+                return Err(PyTypeError::new_err(format!(
+                    "items[{i}][1] (the sig) must be str or bytes, not {}",
+                    type_name(&sig)
+                )));
+            }
+            // Measured before anything is encoded, as in `verify`; an item
+            // that cannot be a sig or an identifier gets its error in place.
+            let id_chars = id.len()?;
+            let sig_chars = match sig.cast::<PyString>() {
+                Ok(s) => s.len()?,
+                Err(_) => 0,
+            };
+            if id_chars > usersig::MAX_JSON_LEN || sig_chars > usersig::MAX_SIG_LEN {
+                held.push(Held::TooLong(id_chars, sig_chars));
+                continue;
             }
             // As in `sign_many`: no UTF-8 form, the UnicodeEncodeError of
             // `verify`, with the position of the item.
             if let Err(e) = id.to_str() {
                 return Err(with_index(py, e, i));
             }
-            held.push((id, sig));
+            held.push(Held::Pair(id, sig));
         }
         let mut pairs = Vec::with_capacity(held.len());
-        for (id, sig) in &held {
-            pairs.push((id.to_str()?, sig_bytes(sig)?));
+        for h in &held {
+            pairs.push(match h {
+                Held::Pair(id, sig) => Ok((id.to_str()?, sig_bytes(sig)?)),
+                Held::TooLong(id_chars, sig_chars) => Err((*id_chars, *sig_chars)),
+            });
         }
         let verifier = &self.inner;
         let results = py.detach(|| {
             pairs
                 .iter()
-                .map(|(id, sig)| verifier.verify_at(id, sig, now))
+                .map(|p| match p {
+                    Ok((id, sig)) => Ok(verifier.verify_at(id, sig, now)),
+                    Err(lens) => Err(*lens),
+                })
                 .collect::<Vec<_>>()
         });
         let out = PyList::empty(py);
         for r in results {
             match r {
-                Ok(c) => out.append(Claims::from(c))?,
-                Err(e) => out.append(exception(py, &e)?)?,
+                Ok(Ok(c)) => out.append(Claims::from(c))?,
+                Ok(Err(e)) => out.append(exception(py, &e)?)?,
+                Err((id_chars, sig_chars)) => {
+                    let e = if id_chars > usersig::MAX_JSON_LEN {
+                        crate::args::identifier_too_long(py, id_chars, usersig::MAX_JSON_LEN)
+                    } else {
+                        crate::errors::malformed_too_long(py, sig_chars)
+                    };
+                    out.append(e.value(py))?;
+                }
             }
         }
         Ok(out)

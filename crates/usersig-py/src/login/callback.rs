@@ -6,10 +6,30 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyString};
 use usersig_login::callback::{self as core, StateAction, StateReason};
 
-use crate::args::{Int, now_or_clock, type_name};
+use crate::args::{Int, capped_bytes, now_or_clock, secret_str, type_name};
 use crate::errors::callback_error;
-use crate::login::bytes_arg;
 use crate::login::codes::code_arg;
+use crate::login::json_map_to_py;
+
+/// A callback argument capped at `max` bytes (measured before it is
+/// encoded or copied), refused with the library's own error beyond it.
+fn capped(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    argument: &str,
+    max: usize,
+    too_long: fn(usize, usize) -> core::CallbackError,
+) -> PyResult<Vec<u8>> {
+    capped_bytes(obj, argument, max, |len| {
+        callback_error(py, &too_long(len, max))
+    })
+}
+
+fn body_arg(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    capped(py, body, "body", core::MAX_BODY_LEN, |len, max| {
+        core::CallbackError::BodyTooLarge { len, max }
+    })
+}
 
 /// Checks the query of callbacks from IM: ``Sign`` (SHA-256 of the token and
 /// ``RequestTime``, compared in constant time), the freshness of
@@ -18,8 +38,14 @@ use crate::login::codes::code_arg;
 ///
 /// ``CallbackVerifier(token, *, sdkappid=None, max_skew=60)``; for an app
 /// without a callback token, ``CallbackVerifier.unsigned(...)`` only parses
-/// (any callback can be forged then). The token never appears in a
-/// ``repr()`` or an exception.
+/// (any callback can be forged then). Surrounding whitespace of the token is
+/// dropped; an empty or all-whitespace token raises ``InvalidArgumentError``
+/// (``Sign`` would then be ``SHA-256(RequestTime)``, which anyone can
+/// compute), and so does one with no UTF-8 form. The token never appears in
+/// a ``repr()`` or an exception.
+///
+/// ``Sign`` covers only the token and ``RequestTime`` (Tencent's scheme):
+/// the other query parameters and the body are not authenticated by it.
 #[pyclass(frozen, module = "usersig.login", name = "CallbackVerifier")]
 pub(crate) struct CallbackVerifier {
     inner: core::CallbackVerifier,
@@ -60,15 +86,27 @@ impl CallbackVerifier {
 #[pymethods]
 impl CallbackVerifier {
     #[new]
-    #[pyo3(signature = (token, *, sdkappid = None, max_skew = Int::Value(core::DEFAULT_MAX_SKEW)))]
-    fn new(py: Python<'_>, token: String, sdkappid: Option<Int>, max_skew: Int) -> PyResult<Self> {
+    #[pyo3(
+        signature = (token, *, sdkappid = None, max_skew = Int::Value(core::DEFAULT_MAX_SKEW)),
+        text_signature = "(token, *, sdkappid=None, max_skew=60)"
+    )]
+    fn new(
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        sdkappid: Option<Int>,
+        max_skew: Int,
+    ) -> PyResult<Self> {
+        let token = secret_str(py, token, "token")?;
         Self::build(py, Some(token), sdkappid, max_skew)
     }
 
     /// A verifier for an app without a callback token: the query is parsed
     /// (and ``SdkAppid`` checked when given), nothing is authenticated.
     #[staticmethod]
-    #[pyo3(signature = (*, sdkappid = None, max_skew = Int::Value(core::DEFAULT_MAX_SKEW)))]
+    #[pyo3(
+        signature = (*, sdkappid = None, max_skew = Int::Value(core::DEFAULT_MAX_SKEW)),
+        text_signature = "(*, sdkappid=None, max_skew=60)"
+    )]
     fn unsigned(py: Python<'_>, sdkappid: Option<Int>, max_skew: Int) -> PyResult<Self> {
         Self::build(py, None, sdkappid, max_skew)
     }
@@ -96,14 +134,16 @@ impl CallbackVerifier {
     /// without ``?``) or the whole callback URL. Returns the
     /// ``CallbackQuery``; raises ``CallbackError`` naming the first check
     /// that failed.
-    #[pyo3(signature = (query, *, now = None))]
+    #[pyo3(signature = (query, *, now = None), text_signature = "($self, query, *, now=None)")]
     fn verify_query(
         &self,
         py: Python<'_>,
         query: &Bound<'_, PyAny>,
         now: Option<Int>,
     ) -> PyResult<CallbackQuery> {
-        let raw = bytes_arg(query, "query")?;
+        let raw = capped(py, query, "query", core::MAX_QUERY_LEN, |len, max| {
+            core::CallbackError::QueryTooLong { len, max }
+        })?;
         let now = now_or_clock(py, now)?;
         // A query is ASCII on the wire; anything else cannot carry a valid Sign.
         let text = String::from_utf8_lossy(&raw);
@@ -161,6 +201,22 @@ pub(crate) struct CallbackQuery {
 
 #[pymethods]
 impl CallbackQuery {
+    /// Parses the body this query came with, whatever its command: a JSON
+    /// object whose ``CallbackCommand`` is this query's ``command``. Returns
+    /// it as a ``dict``; raises ``CallbackError`` (kind ``"body"``,
+    /// ``"command_mismatch"`` or ``"body_too_large"``). Use
+    /// ``StateChange.parse`` for a typed ``State.StateChange``.
+    fn parse_body<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let body = body_arg(py, body)?;
+        let parsed = core::CallbackBody::parse_for_command(&self.command, &body)
+            .map_err(|e| callback_error(py, &e))?;
+        json_map_to_py(py, &parsed.fields)
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "CallbackQuery(sdkappid={}, command={}, request_time={}, signed={})",
@@ -202,7 +258,7 @@ impl StateChange {
     /// ``"body_too_large"``).
     #[staticmethod]
     fn parse(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let body = bytes_arg(body, "body")?;
+        let body = body_arg(py, body)?;
         let c = core::StateChange::parse(&body).map_err(|e| callback_error(py, &e))?;
         Ok(Self {
             event_time_ms: c.event_time_ms,
@@ -240,9 +296,24 @@ impl StateChange {
 }
 
 /// ``Sign`` for a callback token and a ``RequestTime`` (``str`` or ``int``):
-/// lowercase hex of ``SHA-256(token + request_time)``.
+/// lowercase hex of ``SHA-256(token + request_time)``. Surrounding whitespace
+/// of the token is dropped; an empty token, or one with no UTF-8 form,
+/// raises ``InvalidArgumentError`` naming ``token``.
 #[pyfunction]
-pub(crate) fn callback_sign(token: &str, request_time: &Bound<'_, PyAny>) -> PyResult<String> {
+pub(crate) fn callback_sign(
+    py: Python<'_>,
+    token: &Bound<'_, PyAny>,
+    request_time: &Bound<'_, PyAny>,
+) -> PyResult<String> {
+    let token = zeroize::Zeroizing::new(secret_str(py, token, "token")?);
+    if token.trim_ascii().is_empty() {
+        return Err(crate::errors::invalid_argument(
+            py,
+            "token",
+            "empty",
+            core::CallbackError::EmptyToken.to_string(),
+        ));
+    }
     let rt = if request_time.is_instance_of::<PyInt>() && !request_time.is_instance_of::<PyBool>() {
         request_time.str()?.to_cow()?.into_owned()
     } else if let Ok(s) = request_time.cast::<PyString>() {
@@ -253,7 +324,7 @@ pub(crate) fn callback_sign(token: &str, request_time: &Bound<'_, PyAny>) -> PyR
             type_name(request_time)
         )));
     };
-    Ok(core::sign(token, &rt))
+    Ok(core::sign(&token, &rt))
 }
 
 /// The reply body for a refused callback: ``ActionStatus`` ``FAIL`` with

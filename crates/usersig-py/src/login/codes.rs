@@ -229,6 +229,13 @@ impl Code {
         self.0.is_usersig_expired()
     }
 
+    /// What to do about this code: its class's advice and what is
+    /// particular to the code (the ``do:`` line of ``explain()``).
+    #[getter]
+    fn advice(&self) -> String {
+        self.0.advice()
+    }
+
     /// A text for a person: the code, its name and meaning, its class and
     /// what to do. Works for unknown codes too.
     fn explain(&self) -> String {

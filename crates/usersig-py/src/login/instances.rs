@@ -173,7 +173,10 @@ pub(crate) struct Policy {
 #[pymethods]
 impl Policy {
     #[new]
-    #[pyo3(signature = (web_instances = Int::Value(1), cross_platform = None, *, devices_per_platform = Int::Value(1)))]
+    #[pyo3(
+        signature = (web_instances = Int::Value(1), cross_platform = None, *, devices_per_platform = Int::Value(1)),
+        text_signature = "(web_instances=1, cross_platform=None, *, devices_per_platform=1)"
+    )]
     fn new(
         py: Python<'_>,
         web_instances: Int,

@@ -10,7 +10,7 @@ use usersig_login::lifecycle::{
 };
 use usersig_login::{ErrorCode, UserSig};
 
-use crate::args::{Int, now_or_clock, sig_bytes};
+use crate::args::{Int, now_or_clock, sig_any};
 use crate::claims::Inspection;
 use crate::errors::preflight_error;
 use crate::login::codes::{Code, code_arg, code_obj};
@@ -387,7 +387,10 @@ impl Lifecycle {
 
     /// The app called ``login({userID, userSig})``. ``now`` is used by the
     /// pre-flight check only.
-    #[pyo3(signature = (user_id, user_sig, *, call = Int::Value(0), now = None))]
+    #[pyo3(
+        signature = (user_id, user_sig, *, call = Int::Value(0), now = None),
+        text_signature = "($self, user_id, user_sig, *, call=0, now=None)"
+    )]
     fn login<'py>(
         &self,
         py: Python<'py>,
@@ -396,7 +399,7 @@ impl Lifecycle {
         call: Int,
         now: Option<Int>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let sig = String::from_utf8_lossy(&sig_bytes(user_sig)?).into_owned();
+        let sig = String::from_utf8_lossy(&sig_any(user_sig)?).into_owned();
         let input = Input::Login {
             call: call_id(py, call)?,
             user_id,
@@ -408,7 +411,10 @@ impl Lifecycle {
 
     /// The server answered login request ``request``: ``code`` 0 for
     /// success, otherwise the server's ErrorCode and ErrorInfo.
-    #[pyo3(signature = (request, *, code = None, info = String::new()))]
+    #[pyo3(
+        signature = (request, *, code = None, info = String::new()),
+        text_signature = "($self, request, *, code=None, info='')"
+    )]
     fn login_reply<'py>(
         &self,
         py: Python<'py>,
@@ -461,14 +467,14 @@ impl Lifecycle {
     }
 
     /// The app called ``logout()``.
-    #[pyo3(signature = (*, call = Int::Value(0)))]
+    #[pyo3(signature = (*, call = Int::Value(0)), text_signature = "($self, *, call=0)")]
     fn logout<'py>(&self, py: Python<'py>, call: Int) -> PyResult<Bound<'py, PyList>> {
         let call = call_id(py, call)?;
         self.feed(py, Input::Logout { call })
     }
 
     /// The app called ``destroy()``: logout, then every later call is rejected.
-    #[pyo3(signature = (*, call = Int::Value(0)))]
+    #[pyo3(signature = (*, call = Int::Value(0)), text_signature = "($self, *, call=0)")]
     fn destroy<'py>(&self, py: Python<'py>, call: Int) -> PyResult<Bound<'py, PyList>> {
         let call = call_id(py, call)?;
         self.feed(py, Input::Destroy { call })
@@ -476,7 +482,7 @@ impl Lifecycle {
 
     /// The app called any other API (``"sendMessage"``...): the gate answers
     /// ``Proceed`` when ready, else ``Reject`` with the not-ready code.
-    #[pyo3(signature = (api, *, call = Int::Value(0)))]
+    #[pyo3(signature = (api, *, call = Int::Value(0)), text_signature = "($self, api, *, call=0)")]
     fn call<'py>(&self, py: Python<'py>, api: String, call: Int) -> PyResult<Bound<'py, PyList>> {
         let call = call_id(py, call)?;
         self.feed(py, Input::Call { call, api })
@@ -513,7 +519,22 @@ pub(crate) fn preflight(
     now: Option<Int>,
 ) -> PyResult<Inspection> {
     let sdkappid = sdkappid.u32(py, "sdkappid")?;
-    let sig = String::from_utf8_lossy(&sig_bytes(user_sig)?).into_owned();
+    // A `str` longer than any sig is refused before it is encoded, with the
+    // answer the server would give (70003).
+    if let Ok(s) = user_sig.cast::<pyo3::types::PyString>() {
+        let len = s.len()?;
+        if len > usersig::MAX_SIG_LEN {
+            let e = usersig::Malformed::TooLong {
+                len,
+                max: usersig::MAX_SIG_LEN,
+            };
+            return Err(preflight_error(
+                py,
+                &core::PreflightError::Malformed(e.into()),
+            ));
+        }
+    }
+    let sig = String::from_utf8_lossy(&sig_any(user_sig)?).into_owned();
     let now = now_or_clock(py, now)?;
     let i =
         core::preflight_at(sdkappid, user_id, &sig, now).map_err(|e| preflight_error(py, &e))?;

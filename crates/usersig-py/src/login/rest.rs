@@ -231,7 +231,9 @@ impl RestApi {
         domain = None,
         admin_sig_ttl = Int::Value(rest::DEFAULT_ADMIN_SIG_TTL),
         admin_sig_margin = Int::Value(rest::DEFAULT_RENEW_MARGIN),
-    ))]
+    ),
+    text_signature = "(sdkappid, admin, key, region=None, *, backup_domain=False, domain=None, admin_sig_ttl=604800, admin_sig_margin=3600)"
+    )]
     fn new(
         py: Python<'_>,
         sdkappid: Int,
@@ -678,7 +680,11 @@ pub(crate) fn parse_response(
             "status must be an HTTP status, at most 65535".to_owned(),
         )
     })?;
-    let body = bytes_arg(body, "body")?;
+    // Measured before it is copied: a body over the cap is the library's
+    // TransportError, as it would be after the copy.
+    let body = crate::args::capped_bytes(body, "body", rest::MAX_RESPONSE_LEN, |len| {
+        rest_error(py, &rest::TransportError::TooLarge(len).into())
+    })?;
     rest::parse_response(status, &body)
         .map(|inner| RestResponse { inner })
         .map_err(|e| rest_error(py, &e))
