@@ -466,3 +466,33 @@ fn lifecycle_with_preflight_rejects_without_a_request() {
     );
     sent_login(&lc.handle(with("alice", &sig, NOW)));
 }
+
+/// The expiry reads as dates, never as `Some(...)`; a sig whose expiry
+/// overflows says so; a blank sig is the empty one (70002).
+#[test]
+fn preflight_expiry_messages_read_plainly() {
+    let sig = signer().sign_at("alice", 100, NOW).unwrap();
+    let e = preflight_at(APP, "alice", &sig, NOW + 101).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the UserSig expired at 2023-11-14T22:15:00Z (unix 1700000100), 1 second ago, \
+         checked at 2023-11-14T22:15:01Z (unix 1700000101)"
+    );
+    let overflowing = PreflightError::Expired {
+        expired_at: None,
+        now: NOW,
+    };
+    assert_eq!(
+        overflowing.to_string(),
+        "the UserSig has no valid expiry: TLS.time + TLS.expire overflows, \
+         checked at 2023-11-14T22:13:20Z (unix 1700000000)"
+    );
+    for blank in [" ", "\n", " \t\r\n"] {
+        assert_eq!(
+            preflight_at(APP, "alice", blank, NOW).unwrap_err().code(),
+            ErrorCode(70002)
+        );
+    }
+    // Surrounding whitespace is dropped, as everywhere.
+    assert!(preflight_at(APP, "alice", &format!(" {sig}\n"), NOW).is_ok());
+}

@@ -40,9 +40,9 @@ pub use sign::{Signer, validate_expire, validate_identifier};
 pub use verify::{Claims, PrivateMapKeyClaims, Verifier};
 
 /// Longest UserSig accepted for decoding, in bytes (32 KiB). Real sigs are
-/// 150 to 400 bytes; the longest this crate can issue is under 23 KiB (its
+/// 150 to 400 bytes; the longest this crate can issue is under 25 KiB (its
 /// document is at most [`MAX_JSON_LEN`], which every compression mode keeps
-/// under 18.5 KiB of zlib, 24.6 KiB once in base64).
+/// under 18.5 KiB of zlib).
 pub const MAX_SIG_LEN: usize = 32 * 1024;
 
 /// Largest inflated JSON document accepted, in bytes (16 KiB). Inflation
