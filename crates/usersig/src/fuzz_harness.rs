@@ -165,7 +165,8 @@ impl Spec {
 
     /// Whether a signer must accept these claims (every rule of `Signer`).
     fn valid(&self) -> bool {
-        let common = !self.key.is_empty()
+        // Surrounding whitespace is dropped from keys: a blank key is empty.
+        let common = !self.key.trim_ascii().is_empty()
             && self.sdkappid != 0
             && crate::validate_identifier(&self.identifier).is_ok()
             && crate::validate_expire(self.expire).is_ok()
@@ -517,17 +518,10 @@ pub fn sign_verify(data: &[u8]) {
     let v = spec.verifier();
     let id = spec.identifier.as_str();
     let (time, end) = (spec.time, spec.time + spec.expire);
-    let ticket_wraps = matches!(spec.kind, Kind::PrivateMapKey(..))
-        && u32::try_from(time).is_ok()
-        && u32::try_from(end).is_err();
+    // Every fresh sig verifies, room tickets whose 32-bit expiry wrapped past
+    // 2^32 included (read relative to TLS.time), until the last second.
     match spec.verify(&v, id, sig.as_bytes(), time) {
-        Ok(c) => {
-            assert!(!ticket_wraps);
-            assert_eq!(claims_tuple(&c), spec.expected_claims());
-        }
-        // The ticket keeps 32 bits of its expiry (SPEC 1.4): one that ends
-        // after 2106 reads as expired while `now` still fits 32 bits.
-        Err(Error::Expired { .. }) if ticket_wraps => return,
+        Ok(c) => assert_eq!(claims_tuple(&c), spec.expected_claims()),
         Err(e) => panic!("a fresh sig did not verify: {e:?}"),
     }
     assert!(spec.verify(&v, id, sig.as_bytes(), end).is_ok());
@@ -589,7 +583,7 @@ pub fn sign_verify(data: &[u8]) {
     let userbuf_b64 = i.userbuf.as_ref().map(|u| STANDARD.encode(u));
     assert_eq!(
         independent_tag(
-            &spec.key,
+            spec.key.trim_ascii(),
             id,
             u64::from(spec.sdkappid),
             time,
