@@ -4,7 +4,7 @@
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Literal, Optional, Union, final
 
-from usersig.exceptions import UserSigError
+from usersig.exceptions import ApiError, TransportError, UserSigError
 
 __all__ = [
     "Signer",
@@ -32,6 +32,11 @@ __all__ = [
     "RestResponse",
     "OnlineStatus",
     "parse_response",
+    "RetryPolicy",
+    "Retrier",
+    "RetryDecision",
+    "Attempt",
+    "is_read_only",
     "Lifecycle",
     "SendRequest",
     "EmitEvent",
@@ -497,6 +502,73 @@ class OnlineStatus:
     def __hash__(self) -> int: ...
 
 def parse_response(status: int, body: _Text) -> RestResponse: ...
+
+@final
+class RetryPolicy:
+    def __new__(
+        cls,
+        max_attempts: int = 3,
+        *,
+        backoff: Optional[Backoff] = None,
+        deadline: Optional[float] = 120.0,
+        retry_writes_on_transport: bool = False,
+    ) -> RetryPolicy: ...
+    @staticmethod
+    def never() -> RetryPolicy: ...
+    @property
+    def max_attempts(self) -> int: ...
+    @property
+    def backoff(self) -> Backoff: ...
+    @property
+    def deadline(self) -> Optional[float]: ...
+    @property
+    def retry_writes_on_transport(self) -> bool: ...
+    def start(self, read_only: bool) -> Retrier: ...
+
+@final
+class Retrier:
+    def on_failure(
+        self, error: Union[ApiError, TransportError], elapsed: float, *, random: _Random = None
+    ) -> RetryDecision: ...
+    @property
+    def attempts(self) -> list[Attempt]: ...
+    @property
+    def reissued(self) -> bool: ...
+    @property
+    def read_only(self) -> bool: ...
+
+@final
+class RetryDecision:
+    @property
+    def action(self) -> Literal["retry", "reissue", "give_up"]: ...
+    @property
+    def after(self) -> Optional[float]: ...
+    @property
+    def reason(
+        self,
+    ) -> Optional[
+        Literal[
+            "not_retryable",
+            "not_read_only",
+            "already_reissued",
+            "attempts_exhausted",
+            "deadline",
+            "other",
+        ]
+    ]: ...
+    @property
+    def message(self) -> Optional[str]: ...
+
+@final
+class Attempt:
+    @property
+    def code(self) -> Optional[ErrorCode]: ...
+    @property
+    def error_class(self) -> ErrorClass: ...
+    @property
+    def elapsed(self) -> float: ...
+
+def is_read_only(service: str, command: str) -> bool: ...
 
 @final
 class SendRequest:

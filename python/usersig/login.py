@@ -9,6 +9,10 @@ sleeps or (when given ``now=``) reads the clock.
   :class:`RestResponse` or raises :class:`ApiError` / :class:`TransportError`.
 - Codes: :class:`ErrorCode` (name, description, :class:`ErrorClass`,
   ``explain()``) and :class:`Backoff`.
+- Retries: :class:`RetryPolicy` and, per call, a :class:`Retrier` that
+  turns each failure into a :class:`RetryDecision` (wait and retry, renew
+  the admin UserSig, or give up) and keeps every :class:`Attempt`;
+  :func:`is_read_only`.
 - Kicks: :class:`KickReason` in every form and its :class:`Reaction`.
 - The Web SDK login lifecycle: :class:`Lifecycle`, inputs in, outputs
   (:class:`SendRequest`, :class:`EmitEvent`, :class:`Resolve`,
@@ -31,6 +35,7 @@ from usersig._native import (
     DEFAULT_ADMIN_SIG_TTL,
     DEFAULT_RENEW_MARGIN,
     ONLINE_STATUS_BATCH,
+    Attempt,
     Backoff,
     CallbackQuery,
     CallbackVerifier,
@@ -55,9 +60,13 @@ from usersig._native import (
     Resolve,
     RestApi,
     RestResponse,
+    Retrier,
+    RetryDecision,
+    RetryPolicy,
     SendRequest,
     StateChange,
     fail_reply,
+    is_read_only,
     parse_response,
     preflight,
 )
@@ -82,6 +91,7 @@ __all__ = [
     "OK_REPLY",
     "ONLINE_STATUS_BATCH",
     "ApiError",
+    "Attempt",
     "Backoff",
     "CallbackError",
     "CallbackQuery",
@@ -109,11 +119,15 @@ __all__ = [
     "Resolve",
     "RestApi",
     "RestResponse",
+    "Retrier",
+    "RetryDecision",
+    "RetryPolicy",
     "SendRequest",
     "SigRefusedError",
     "StateChange",
     "TransportError",
     "fail_reply",
+    "is_read_only",
     "parse_response",
     "preflight",
     "sign",

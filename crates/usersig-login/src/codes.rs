@@ -402,7 +402,22 @@ impl Backoff {
         server_wait: Option<Duration>,
         random: &mut dyn RandomSource,
     ) -> Option<Duration> {
-        let ErrorClass::Retry { min_wait } = code.class() else {
+        self.delay_for_class(code.class(), attempt, server_wait, random)
+    }
+
+    /// [`delay`](Self::delay) for a failure of this class: the class an
+    /// [`ApiError`](crate::rest::ApiError) carries, which for a `FAIL`
+    /// without a code is [`ErrorClass::Retry`] though code 0's is success.
+    ///
+    /// Returns `None` unless the class is [`ErrorClass::Retry`].
+    pub fn delay_for_class(
+        &self,
+        class: ErrorClass,
+        attempt: u32,
+        server_wait: Option<Duration>,
+        random: &mut dyn RandomSource,
+    ) -> Option<Duration> {
+        let ErrorClass::Retry { min_wait } = class else {
             return None;
         };
         let ceiling = self.ceiling(attempt);

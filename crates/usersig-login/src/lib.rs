@@ -18,6 +18,7 @@ pub mod instances;
 pub mod kick;
 pub mod lifecycle;
 pub mod rest;
+pub mod retry;
 mod secret;
 
 pub use codes::{ErrorClass, ErrorCode};

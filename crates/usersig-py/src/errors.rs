@@ -22,7 +22,7 @@ use crate::login::codes::{ErrorClass as LoginErrorClass, code_obj};
 static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 /// The class `name` of `usersig.exceptions`.
-fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
     EXCEPTIONS
         .get_or_try_init(py, || py.import("usersig.exceptions").map(Bound::unbind))?
         .bind(py)

@@ -53,7 +53,7 @@ impl ErrorClass {
         }
     }
 
-    fn core(self) -> codes::ErrorClass {
+    pub(crate) fn core(self) -> codes::ErrorClass {
         match self {
             Self::Success => codes::ErrorClass::Success,
             Self::Retry => codes::ErrorClass::Retry { min_wait: None },
@@ -310,10 +310,10 @@ impl Code {
 /// then raised to the code's ``min_wait`` or the server's waiting time.
 #[pyclass(frozen, module = "usersig.login", name = "Backoff")]
 pub(crate) struct Backoff {
-    inner: codes::Backoff,
+    pub(crate) inner: codes::Backoff,
 }
 
-fn seconds(py: Python<'_>, s: f64, argument: &'static str) -> PyResult<Duration> {
+pub(crate) fn seconds(py: Python<'_>, s: f64, argument: &'static str) -> PyResult<Duration> {
     Duration::try_from_secs_f64(s).map_err(|_| {
         invalid_argument(
             py,

@@ -18,6 +18,7 @@ pub(crate) mod instances;
 pub(crate) mod kick;
 pub(crate) mod lifecycle;
 pub(crate) mod rest;
+pub(crate) mod retry;
 
 /// Adds the login classes and functions to the extension module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -32,6 +33,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<rest::RestResponse>()?;
     m.add_class::<rest::OnlineStatus>()?;
     m.add_function(wrap_pyfunction!(rest::parse_response, m)?)?;
+    m.add_class::<retry::RetryPolicy>()?;
+    m.add_class::<retry::Retrier>()?;
+    m.add_class::<retry::RetryDecision>()?;
+    m.add_class::<retry::Attempt>()?;
+    m.add_function(wrap_pyfunction!(retry::is_read_only, m)?)?;
     m.add_class::<lifecycle::Lifecycle>()?;
     m.add_class::<lifecycle::SendRequest>()?;
     m.add_class::<lifecycle::EmitEvent>()?;
