@@ -194,12 +194,15 @@ pub(crate) fn rejected(e: &Error, json: bool) {
             Error::Expired { expired_at, now } => (Some(expired_at), Some(now)),
             _ => (None, None),
         };
+        let code = usersig_login::ErrorCode::from_verify_error(e);
         let v = json!({
             "valid": false,
             "error": kind(e),
             "message": e.to_string(),
             "expired_at": expired_at,
             "now": now,
+            "tencent_code": code.0,
+            "tencent_code_name": code.name(),
         });
         out!("{v}");
     } else {
@@ -211,7 +214,9 @@ pub(crate) fn rejected(e: &Error, json: bool) {
             Error::SignatureMismatch => "; check that the key belongs to this SDKAppID".to_owned(),
             _ => String::new(),
         };
-        out!("invalid: {e}{hint}");
+        let code = usersig_login::ErrorCode::from_verify_error(e);
+        let name = code.name().unwrap_or("");
+        out!("invalid: {e}{hint} (Tencent answers {code} {name})");
     }
 }
 
