@@ -70,12 +70,32 @@ pub fn rest(data: &[u8]) {
 }
 
 /// Feeds arbitrary JSON bodies to the login, logout and clock endpoints'
-/// parsers and the logins that parse to a fresh emulator.
+/// parsers and the logins that parse to a fresh emulator. A `UserSig` of
+/// `"valid"` is replaced with a valid sig for the `UserID` (when one can be
+/// issued), so that logins get past the check; such a login is logged in
+/// twice, from two instances, and must succeed each time.
 pub fn endpoints(data: &[u8]) {
     let emu = emulator();
-    if let Ok(req) = crate::parse_json::<crate::LoginRequest>(data) {
+    if let Ok(mut req) = crate::parse_json::<crate::LoginRequest>(data) {
+        let mut valid = false;
+        if req.user_sig == "valid" {
+            let key = SecretKey::new(KEY).unwrap();
+            if let Ok(sig) = Signer::new(APP, &key)
+                .unwrap()
+                .sign_at(&req.user_id, 86_400, NOW)
+            {
+                req.user_sig = sig;
+                valid = crate::emulator::check_user_id(&req.user_id).is_ok();
+            }
+        }
         if let Ok(answer) = emu.login(&req) {
             assert_eq!(answer.is_ok(), answer.error_code == 0);
+            assert!(!valid || answer.is_ok(), "{answer:?}");
+            let mut second = req.clone();
+            second.instance_id.push('2');
+            if let Ok(again) = emu.login(&second) {
+                assert!(!valid || again.is_ok(), "{again:?}");
+            }
         }
     }
     if let Ok(req) = crate::parse_json::<crate::InstanceRequest>(data) {

@@ -193,15 +193,20 @@ async fn not_found() -> EmulatorError {
     EmulatorError::NotFound
 }
 
-/// The query with the `usersig` value replaced, for logs.
+/// The query with every `usersig` value replaced by `[redacted]`, for logs
+/// (the names compared as the REST reader decodes them).
 pub fn redact_query(query: &str) -> String {
     let mut out = String::with_capacity(query.len().min(256));
     for (i, part) in query.split('&').enumerate() {
         if i > 0 {
             out.push('&');
         }
-        match part.split_once('=') {
-            Some((k, _)) if k == "usersig" => {
+        // The name as the REST reader decodes it (`user%73ig` is `usersig`).
+        let name = form_urlencoded::parse(part.as_bytes())
+            .next()
+            .map(|(k, _)| k);
+        match (part.split_once('='), name) {
+            (Some((k, _)), Some(n)) if n == "usersig" => {
                 out.push_str(k);
                 out.push_str("=[redacted]");
             }
