@@ -728,6 +728,47 @@ fn emulator_serves_until_sigterm_and_rest_url_speaks_to_it() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn emulator_refuses_bad_settings_before_listening() {
+    for (args, needle) in [
+        (
+            vec!["emulator", "--sdkappid", "1400000000", "--now", "5"],
+            "--now needs --clock manual",
+        ),
+        (
+            vec![
+                "emulator",
+                "--sdkappid",
+                "1400000000",
+                "--web-instances",
+                "11",
+            ],
+            "Web instances",
+        ),
+        (
+            vec![
+                "emulator",
+                "--sdkappid",
+                "1400000000",
+                "--callback-url",
+                "ftp://127.0.0.1/x",
+            ],
+            "callback URL",
+        ),
+        (vec!["emulator", "--sdkappid", "0"], "SDKAppID"),
+    ] {
+        let o = usersig(&args, None, Some(KEY));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(o.stdout.is_empty());
+    }
+    // No key: the same message as the other commands.
+    let o = usersig(&["emulator", "--sdkappid", "1400000000"], None, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no secret key"));
+}
+
 fn stdout_of(o: &Output) -> String {
     stdout(o)
 }

@@ -64,6 +64,10 @@ pub enum EmulatorError {
     /// No such endpoint (HTTP 404).
     #[error("no such endpoint")]
     NotFound,
+    /// The endpoint exists, but not for this HTTP method (HTTP 405; the REST
+    /// API takes `POST` only).
+    #[error("wrong HTTP method for this endpoint")]
+    MethodNotAllowed,
 }
 
 impl EmulatorError {
@@ -81,6 +85,7 @@ impl EmulatorError {
             Self::BodyTooLarge { .. } => 413,
             Self::RealClock => 409,
             Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
         }
     }
 
@@ -90,7 +95,7 @@ impl EmulatorError {
             Self::BadRequest { code, .. } => *code,
             Self::BodyTooLarge { .. } => ErrorCode::JSON_PARSE,
             Self::RealClock => ErrorCode::REQUEST_DISABLED,
-            Self::NotFound => ErrorCode::BAD_URL,
+            Self::NotFound | Self::MethodNotAllowed => ErrorCode::BAD_URL,
         }
     }
 

@@ -193,6 +193,10 @@ async fn not_found() -> EmulatorError {
     EmulatorError::NotFound
 }
 
+async fn wrong_method() -> EmulatorError {
+    EmulatorError::MethodNotAllowed
+}
+
 /// The query with every `usersig` value replaced by `[redacted]`, for logs
 /// (the names compared as the REST reader decodes them).
 pub fn redact_query(query: &str) -> String {
@@ -253,6 +257,7 @@ pub fn router(emu: Emulator) -> Router {
         .route("/emulator/v1/clock", post(clock))
         .route("/emulator/v1/reset", post(reset))
         .fallback(not_found)
+        .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn(log_request))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(emu)

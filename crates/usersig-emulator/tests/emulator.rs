@@ -1297,6 +1297,10 @@ async fn caps_and_garbage_get_clear_refusals() {
     assert_eq!((s, code(&v)), (400, 70402));
     let (s, v) = emu.get("/no/such/path").await;
     assert_eq!((s, v["ActionStatus"].as_str()), (404, Some("FAIL")));
+    for path in ["/v4/im_open_login_svc/kick", "/emulator/v1/login"] {
+        let (s, v) = emu.get(path).await;
+        assert_eq!((s, code(&v)), (405, 60009), "{path}: {v}");
+    }
     // A UserID over 32 bytes: refused, not imported.
     let long = "u".repeat(33);
     assert_fail(
