@@ -168,8 +168,10 @@ pub enum ConfigError {
 
 /// The platform names Tencent's callbacks use in `OptPlatform` and
 /// `KickedDevice[].Platform`: `Web`, `Android`, `iOS`, `iPad`, `Windows`,
-/// `Mac` (and `RESTAPI` for a REST call), from the callback overview page
-/// (<https://cloud.tencent.com/document/product/269/1522>).
+/// `Mac` (and `RESTAPI` for a REST call, `Unknown` otherwise), as the
+/// callback overview lists them
+/// (<https://cloud.tencent.com/document/product/269/1522>; the same list on
+/// <https://www.tencentcloud.com/document/product/647/64412>).
 pub(crate) fn callback_platform(p: usersig_login::instances::Platform) -> &'static str {
     use usersig_login::instances::Platform;
     match p {
