@@ -54,6 +54,9 @@ pub struct Limits {
     /// Webhook deliveries waiting to be sent (default 1 024); past it a
     /// delivery is logged as dropped instead of sent, and the login goes on.
     pub webhook_queue: usize,
+    /// Events requests waiting at once (default 1 024); past it a request
+    /// with `wait` answers at once, as without it.
+    pub max_waiters: usize,
 }
 
 impl Default for Limits {
@@ -67,6 +70,7 @@ impl Default for Limits {
             kick_log: 1_000,
             webhook_log: 1_000,
             webhook_queue: 1_024,
+            max_waiters: 1_024,
         }
     }
 }

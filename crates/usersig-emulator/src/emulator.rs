@@ -186,6 +186,8 @@ pub(crate) struct Shared {
     pub(crate) closing: watch::Sender<bool>,
     /// Seconds the manual clock moved on since start (for the rate limits).
     pub(crate) manual_offset: Arc<AtomicU64>,
+    /// Events requests waiting now.
+    waiters: std::sync::atomic::AtomicUsize,
 }
 
 struct AccountRecord {
@@ -312,6 +314,7 @@ impl Emulator {
             (l.kick_log, "kick_log"),
             (l.webhook_log, "webhook_log"),
             (l.webhook_queue, "webhook_queue"),
+            (l.max_waiters, "max_waiters"),
         ] {
             if v == 0 {
                 return Err(ConfigError::Limit(name));
@@ -373,6 +376,7 @@ impl Emulator {
                 webhooks_changed: Notify::new(),
                 closing,
                 manual_offset,
+                waiters: std::sync::atomic::AtomicUsize::new(0),
             }),
         })
     }
@@ -628,8 +632,22 @@ impl Emulator {
 
     /// `GET /emulator/v1/events?InstanceID=&wait=`: as [`events`](Self::events),
     /// but when none is queued, waits up to `wait` (at most [`MAX_WAIT`]) for
-    /// one. Returns early, empty, when the server shuts down.
+    /// one. Returns early, empty, when the server shuts down, and at once
+    /// when [`Limits::max_waiters`] requests are waiting already.
     pub async fn wait_events(&self, instance_id: &str, wait: Duration) -> EventsResponse {
+        let waiters = &self.shared.waiters;
+        if waiters.fetch_add(1, Ordering::AcqRel) >= self.shared.limits.max_waiters {
+            waiters.fetch_sub(1, Ordering::AcqRel);
+            return self.events(instance_id);
+        }
+        /// Counts the request out however it ends (also when dropped).
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        let _waiting = Waiting(waiters);
         let deadline = tokio::time::Instant::now() + wait.min(MAX_WAIT);
         let mut closing = self.shared.closing.subscribe();
         loop {

@@ -1414,6 +1414,35 @@ async fn events_long_poll_returns_on_a_kick_and_on_shutdown() {
         .get("/emulator/v1/events?InstanceID=new&wait=0.05")
         .await;
     assert_eq!(v["Events"], json!([]));
+    // Past the cap of waiting requests, a wait answers at once.
+    {
+        let mut c = config();
+        c.limits = Limits {
+            max_waiters: 1,
+            ..Limits::default()
+        };
+        let small = Emu::start(c).await;
+        let emu2 = small.handle.emulator().clone();
+        let parked =
+            tokio::spawn(async move { emu2.wait_events("x", Duration::from_secs(10)).await });
+        tokio::task::yield_now().await;
+        let (_, v) = tokio::time::timeout(
+            Duration::from_secs(5),
+            small.get("/emulator/v1/events?InstanceID=y&wait=10"),
+        )
+        .await
+        .expect("answered at once: one request waits already");
+        assert_eq!(v["Events"], json!([]));
+        small.handle.shutdown().await;
+        assert!(
+            tokio::time::timeout(Duration::from_secs(5), parked)
+                .await
+                .unwrap()
+                .unwrap()
+                .events
+                .is_empty()
+        );
+    }
     // Shutdown ends a waiting request instead of waiting 30 s for it.
     let url = emu.url("/emulator/v1/events?InstanceID=new&wait=30");
     let http = emu.http.clone();
