@@ -694,8 +694,14 @@ fn emulator_serves_until_sigterm_and_rest_url_speaks_to_it() {
         "{v}"
     );
     let (_, st) = http(&addr, "GET", "/emulator/v1/state", "");
-    assert_eq!(st["Accounts"][0]["Nick"], "Alice");
-    assert_eq!(st["Accounts"][0]["Online"][0]["InstanceID"], "tab1");
+    let alice = st["Accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["UserID"] == "alice")
+        .unwrap();
+    assert_eq!(alice["Nick"], "Alice");
+    assert_eq!(alice["Online"][0]["InstanceID"], "tab1");
 
     // SIGTERM: a clean stop, exit 0.
     let pid = child.id().to_string();

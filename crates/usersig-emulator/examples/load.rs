@@ -8,7 +8,8 @@
 //! The server runs on one tokio worker thread (one core); the client, on
 //! this thread, keeps 64 requests in flight over keep-alive connections.
 //! Each phase stops after its count of requests or 30 s, whichever comes
-//! first. It prints, side by side:
+//! first; the two HTTP phases are interleaved over three rounds and the best
+//! of each is kept. It prints, side by side:
 //! - logins per second over HTTP (every login verifies its UserSig; 1 000
 //!   accounts, 10 Web instances allowed each, 40 instance names, so most
 //!   logins kick an older one),
@@ -43,6 +44,8 @@ fn config() -> Config {
     c.clock = Clock::Manual { now: NOW };
     c.web_instances = 10;
     c.rate_limit = 0;
+    c.limits.max_accounts = 200_000;
+    c.limits.max_instances = 200_000;
     c
 }
 
@@ -140,10 +143,18 @@ fn main() {
     let login_url = format!("{url}/emulator/v1/login");
     let events_url = format!("{url}/emulator/v1/events?InstanceID=nobody");
     let bodies: Vec<String> = (0..total).map(|i| login_body(i, &sigs)).collect();
-    let (trivial, trivial_ok) = rt.block_on(drive(&client, total, |_| client.get(&events_url)));
-    let (logins, logins_ok) = rt.block_on(drive(&client, total, |i| {
-        client.post(&login_url).body(bodies[i].clone())
-    }));
+    // Three rounds, the two phases interleaved; the best of each phase.
+    let (mut trivial, mut logins, mut trivial_ok, mut logins_ok) = (0f64, 0f64, 0, 0);
+    for _ in 0..3 {
+        let (t, ok) = rt.block_on(drive(&client, total, |_| client.get(&events_url)));
+        trivial = trivial.max(t);
+        trivial_ok += ok;
+        let (l, ok) = rt.block_on(drive(&client, total, |i| {
+            client.post(&login_url).body(bodies[i].clone())
+        }));
+        logins = logins.max(l);
+        logins_ok += ok;
+    }
     server.check_invariants().unwrap();
     let state = server.state();
     drop(server);
@@ -172,7 +183,9 @@ fn main() {
     let after = rss_kib();
     assert_eq!(emu.state().online_count, n);
 
-    println!("requests per phase: {total}, {IN_FLIGHT} in flight, server on 1 worker thread");
+    println!(
+        "requests per phase: {total}, {IN_FLIGHT} in flight, server on 1 worker thread, best of 3 interleaved rounds"
+    );
     println!("trivial requests over HTTP: {trivial:.0}/s ({trivial_ok} answered 200)");
     println!(
         "logins over HTTP:           {logins:.0}/s ({logins_ok} answered 200; {:.2} of the trivial rate)",

@@ -288,8 +288,8 @@ struct Change<'a> {
 }
 
 impl Emulator {
-    /// An emulator for this configuration, with nothing imported and no one
-    /// online. Webhooks are delivered only once a server runs it
+    /// An emulator for this configuration, with no account but the admins'
+    /// and no one online. Webhooks are delivered only once a server runs it
     /// ([`start`](crate::start)); before that they queue up to
     /// [`Limits::webhook_queue`].
     ///
@@ -345,10 +345,13 @@ impl Emulator {
             Clock::Real => (None, false),
             Clock::Manual { now } => (Some(now), true),
         };
+        if config.admins.len() > l.max_accounts {
+            return Err(ConfigError::Limit("max_accounts"));
+        }
         let manual_offset = Arc::new(AtomicU64::new(0));
         let rate = RateLimits::new(config.rate_limit, manual.then(|| manual_offset.clone()));
         let (closing, _) = watch::channel(false);
-        Ok(Self {
+        let emulator = Self {
             shared: Arc::new(Shared {
                 sdkappid: config.sdkappid,
                 verifier,
@@ -378,7 +381,25 @@ impl Emulator {
                 manual_offset,
                 waiters: std::sync::atomic::AtomicUsize::new(0),
             }),
-        })
+        };
+        emulator.import_admins(&mut lock(&emulator.shared.state));
+        Ok(emulator)
+    }
+
+    /// The App admins are accounts from the start, as the console creates them.
+    fn import_admins(&self, st: &mut State) {
+        let now = st.now();
+        for a in &self.shared.admins {
+            st.accounts.insert(
+                a.clone(),
+                AccountRecord {
+                    nick: None,
+                    face_url: None,
+                    imported_at: now,
+                    imported_by: "admin",
+                },
+            );
+        }
     }
 
     /// The app's SDKAppID.
@@ -790,9 +811,9 @@ impl Emulator {
         records
     }
 
-    /// `POST /emulator/v1/reset`: forgets every account, instance, REST kick,
-    /// notice and log entry. The clock keeps its time; deliveries already
-    /// queued are still sent.
+    /// `POST /emulator/v1/reset`: forgets every account (but the admins'),
+    /// instance, REST kick, notice and log entry. The clock keeps its time;
+    /// deliveries already queued are still sent.
     pub fn reset(&self) {
         let mut st = lock(&self.shared.state);
         st.instances = Instances::new(self.shared.policy);
@@ -801,6 +822,7 @@ impl Emulator {
         st.kicks.clear();
         st.webhooks.clear();
         st.dropped = DroppedCounts::default();
+        self.import_admins(&mut st);
         drop(st);
         self.shared.events_changed.notify_waiters();
     }

@@ -247,7 +247,8 @@ pub struct AccountState {
     /// When it was first imported, unix seconds.
     #[serde(rename = "ImportedAt")]
     pub imported_at: u64,
-    /// How: `rest` (an import API) or `login` (a first SDK login).
+    /// How: `admin` (an App admin, there from the start), `rest` (an import
+    /// API) or `login` (a first SDK login).
     #[serde(rename = "ImportedBy")]
     pub imported_by: String,
     /// Every UserSig of the account issued at or before this time (its last

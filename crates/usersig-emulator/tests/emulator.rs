@@ -175,6 +175,26 @@ impl Emu {
     }
 }
 
+/// The account `user` in a state.
+fn account<'a>(st: &'a Value, user: &str) -> &'a Value {
+    st["Accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["UserID"] == user)
+        .unwrap_or_else(|| panic!("no account {user}: {st}"))
+}
+
+/// The UserIDs of a state's accounts.
+fn account_ids(st: &Value) -> Vec<&str> {
+    st["Accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["UserID"].as_str().unwrap())
+        .collect()
+}
+
 fn code(v: &Value) -> u64 {
     v["ErrorCode"].as_u64().unwrap()
 }
@@ -355,7 +375,7 @@ async fn seed_scenario_three_pages_two_web_instances() {
 
     // The state shows a2 and a3 online, and the kick with its cause.
     let st = emu.state().await;
-    let online: Vec<&str> = st["Accounts"][0]["Online"]
+    let online: Vec<&str> = account(&st, "alice")["Online"]
         .as_array()
         .unwrap()
         .iter()
@@ -394,7 +414,7 @@ async fn seed_scenario_three_pages_two_web_instances() {
     assert!(a2.lc.is_destroyed());
     assert!(a3.lc.is_ready());
     let st = emu.state().await;
-    assert_eq!(st["Accounts"][0]["Online"][0]["InstanceID"], "a3");
+    assert_eq!(account(&st, "alice")["Online"][0]["InstanceID"], "a3");
     let call = a3.call();
     a3.feed(&emu, Input::Destroy { call }).await;
     assert_eq!(emu.state().await["OnlineCount"], 0);
@@ -450,7 +470,7 @@ async fn rest_kick_revokes_every_earlier_sig() {
             .await,
     );
     let st = emu.state().await;
-    assert_eq!(st["Accounts"][0]["RevokedBefore"], NOW);
+    assert_eq!(account(&st, "bob")["RevokedBefore"], NOW);
     assert_eq!(st["Kicks"][0]["Cause"], json!({ "Type": "RestKick" }));
     assert_eq!(st["Kicks"][0]["KickType"], 3);
     // A kick of an account never imported answers 70107.
@@ -578,8 +598,10 @@ async fn usersig_failures_answer_tencents_codes() {
             .await;
         assert_fail(&v, expected);
     }
-    // Nothing was imported by the refused logins.
-    assert_eq!(emu.state().await["Accounts"], json!([]));
+    // Nothing was imported by the refused logins: the admin is the one account.
+    let st = emu.state().await;
+    assert_eq!(account_ids(&st), ["administrator"]);
+    assert_eq!(account(&st, "administrator")["ImportedBy"], "admin");
     emu.handle.shutdown().await;
 }
 
@@ -1260,7 +1282,7 @@ async fn account_apis_answer_as_tencents_pages() {
 async fn caps_and_garbage_get_clear_refusals() {
     let mut c = config();
     c.limits = Limits {
-        max_accounts: 2,
+        max_accounts: 3, // the admin and two more
         max_instances: 3,
         max_events_per_instance: 2,
         kick_log: 3,
@@ -1308,7 +1330,7 @@ async fn caps_and_garbage_get_clear_refusals() {
         ErrorCode::INVALID_PARAMETERS,
     );
 
-    // Accounts: the third is refused with 70398, by login and by import.
+    // Accounts: a third beside the admin is refused with 70398, by login and by import.
     assert_ok(&emu.login("a1", &sig("a1", NOW, 86_400), "Web", "i1").await);
     assert_ok(&emu.login("a2", &sig("a2", NOW, 86_400), "Web", "i2").await);
     assert_fail(
@@ -1374,13 +1396,10 @@ async fn caps_and_garbage_get_clear_refusals() {
     assert_eq!(s, 200);
     assert_ok(&v);
     let st = emu.state().await;
+    assert_eq!(account_ids(&st), ["administrator"]);
     assert_eq!(
-        (
-            st["Accounts"].clone(),
-            st["Kicks"].clone(),
-            st["Now"].clone()
-        ),
-        (json!([]), json!([]), json!(NOW + 4))
+        (st["Kicks"].clone(), st["Now"].clone()),
+        (json!([]), json!(NOW + 4))
     );
     emu.handle.shutdown().await;
 }
