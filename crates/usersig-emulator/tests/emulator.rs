@@ -301,8 +301,14 @@ impl Page {
 
     /// Reads this page's notices and feeds each to its lifecycle.
     async fn poll(&mut self, emu: &Emu) -> Vec<Output> {
+        self.poll_events(emu).await.1
+    }
+
+    /// As [`poll`](Self::poll), also returning the notices read.
+    async fn poll_events(&mut self, emu: &Emu) -> (Vec<Value>, Vec<Output>) {
         let mut seen = Vec::new();
-        for e in emu.events(self.name).await {
+        let events = emu.events(self.name).await;
+        for e in &events {
             assert_eq!(e["Type"], "KickedOut");
             let input = match e["KickType"].as_u64() {
                 Some(t) => Input::KickNotice {
@@ -317,7 +323,7 @@ impl Page {
             };
             seen.extend(self.feed(emu, input).await);
         }
-        seen
+        (events, seen)
     }
 }
 
@@ -346,15 +352,15 @@ async fn seed_scenario_three_pages_two_web_instances() {
     assert_eq!(resolved_repeat(&outs), Some(false));
     assert!(a3.lc.is_ready());
 
-    // a1, the oldest, is kicked: its notice says multipleAccount, kickType 1.
-    let events = emu.events("a1").await;
+    // a1, the oldest, is kicked: its notice from /events says
+    // multipleAccount, kickType 1, and its lifecycle, fed with it, logs out
+    // and reports the kick.
+    let (events, outs) = a1.poll_events(&emu).await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["Reason"], "multipleAccount");
     assert_eq!(events[0]["KickType"], 1);
-    assert!(emu.events("a2").await.is_empty());
-    assert!(emu.events("a3").await.is_empty());
-    // Feed the notice to a1 (the queue is drained, so replay it by hand).
-    let outs = a1.feed(&emu, Input::KickNotice { kick_type: 1 }).await;
+    assert!(a2.poll(&emu).await.is_empty());
+    assert!(a3.poll(&emu).await.is_empty());
     assert!(outs.iter().any(|o| matches!(
         o,
         Output::Send {
