@@ -28,7 +28,9 @@ pub(crate) struct RestUrl {
     /// Use the region's backup domain.
     #[arg(long, conflicts_with = "domain")]
     backup: bool,
-    /// Send to this host instead (name or name:port).
+    /// Send to this host instead (name or name:port), or to a base URL: an
+    /// https:// one for any host, an http:// one for a loopback host only
+    /// (localhost, 127.0.0.0/8, ::1), such as usersig emulator's.
     #[arg(long)]
     domain: Option<String>,
     /// Sign at this time, unix seconds (default: now).
@@ -116,7 +118,12 @@ pub(crate) fn rest_url(a: &RestUrl, json_out: bool) -> Result<(), Failure> {
         api = api.with_backup_domain(region);
     }
     if let Some(d) = &a.domain {
-        api = api.with_domain(d).map_err(input)?;
+        api = if d.contains("://") {
+            api.with_base_url(d)
+        } else {
+            api.with_domain(d)
+        }
+        .map_err(input)?;
     }
     let now = a.now.unwrap_or_else(usersig::unix_now);
     let body = a.body.as_deref().unwrap_or("{}");

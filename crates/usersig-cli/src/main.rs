@@ -9,6 +9,7 @@ macro_rules! out {
     };
 }
 
+mod emulator;
 mod errors;
 mod escape;
 mod login;
@@ -139,6 +140,9 @@ enum Command {
     },
     /// Check a webhook callback's Sign and RequestTime (and parse its body).
     CallbackVerify(login::CallbackVerify),
+    /// Run a local stand-in for Tencent IM's login and account surface
+    /// (REST account APIs, SDK logins, kicks, webhooks) until Ctrl-C or SIGTERM.
+    Emulator(emulator::Emulator),
 }
 
 /// The app and its key. `Debug` leaves the key out.
@@ -337,6 +341,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::RestUrl(a) => login::rest_url(a, cli.json),
         Command::Explain { code } => login::explain(code, cli.json),
         Command::CallbackVerify(a) => login::callback_verify(a, cli.json),
+        Command::Emulator(a) => emulator::run(a, cli.json),
         Command::Inspect { now, sig } => {
             let sig = read_sig(sig)?;
             // A sig that does not decode exits as it does from `verify`.

@@ -185,21 +185,30 @@ fn kind(e: &Error) -> &'static str {
 }
 
 /// A sig that did not verify (or decode): exit 1. The text line is
-/// `invalid: ` and the message; the JSON object's `message` is the same text
-/// (without `invalid: `).
+/// `invalid: ` and the message, which ends with the code Tencent's servers
+/// answer for such a sig; the JSON object's `message` is the same text
+/// (without `invalid: `), with the code in `tencent_code` too.
 pub(crate) fn rejected(e: &Error, json: bool) {
     let hint = match e {
         Error::Expired { .. } => "; issue a new UserSig",
         Error::SignatureMismatch => "; check that the key belongs to this SDKAppID",
         _ => "",
     };
-    let message = format!("{e}{hint}");
+    let code = usersig_login::ErrorCode::from_verify_error(e);
+    let name = code.name().unwrap_or("");
+    let message = format!("{e}{hint} (Tencent answers {code} {name})");
     if json {
         let (expired_at, now) = match e {
             Error::Expired { expired_at, now } => (Some(expired_at), Some(now)),
             _ => (None, None),
         };
-        let extra = json!({ "valid": false, "expired_at": expired_at, "now": now });
+        let extra = json!({
+            "valid": false,
+            "expired_at": expired_at,
+            "now": now,
+            "tencent_code": code.0,
+            "tencent_code_name": code.name(),
+        });
         crate::output::json(&errors::object(kind(e), &message, errors::REJECTED, extra));
     } else {
         out!("invalid: {}", escape::message(&message));

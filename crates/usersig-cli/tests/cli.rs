@@ -834,7 +834,8 @@ fn expiry_reads_as_dates_and_a_span() {
     assert_eq!(
         stdout(&o),
         "invalid: UserSig expired at 2023-11-14T22:14:20Z (unix 1700000060), 3 years 16 days ago, \
-         checked at 2026-12-01T07:30:40Z (unix 1796110240); issue a new UserSig\n"
+         checked at 2026-12-01T07:30:40Z (unix 1796110240); issue a new UserSig \
+         (Tencent answers 70001 USERSIG_EXPIRED)\n"
     );
     let v = json(&usersig(
         &[
@@ -1068,4 +1069,298 @@ fn callback_verify_reads_any_signed_callback() {
     let o = run(&query, "[]", false);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     assert!(stdout(&o).contains("not a JSON object"), "{}", stdout(&o));
+}
+
+/// One HTTP/1.1 request over a plain TCP connection to 127.0.0.1; the
+/// status and the body of the answer.
+fn http(addr: &str, method: &str, path_and_query: &str, body: &str) -> (u16, serde_json::Value) {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        s,
+        "{method} {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[test]
+fn emulator_serves_until_sigterm_and_rest_url_speaks_to_it() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("usersig-cli-emulator-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_file = dir.join("key");
+    std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_usersig"))
+        .args([
+            "emulator",
+            "--sdkappid",
+            "1400000000",
+            "--key-file",
+            key_file.to_str().unwrap(),
+            "--port",
+            "0",
+            "--web-instances",
+            "2",
+            "--clock",
+            "manual",
+            "--now",
+            "1700000000",
+        ])
+        .env_remove("USERSIG_KEY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let url = first.trim().to_owned();
+    let addr = url.strip_prefix("http://").unwrap().to_owned();
+    assert!(addr.starts_with("127.0.0.1:"), "{url}");
+
+    // rest-url builds the request for it: http:// for a loopback host.
+    let o = usersig(
+        &[
+            "--json",
+            "rest-url",
+            "--sdkappid",
+            "1400000000",
+            "--domain",
+            &url,
+            "--now",
+            "1700000000",
+            "--body",
+            r#"{"UserID":"alice","Nick":"Alice"}"#,
+            "im_open_login_svc",
+            "account_import",
+        ],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let req = json(&o);
+    let full = req["url"].as_str().unwrap();
+    let path = full.strip_prefix(&url).unwrap();
+    assert!(path.starts_with(
+        "/v4/im_open_login_svc/account_import?sdkappid=1400000000&identifier=administrator&usersig="
+    ));
+    let (status, v) = http(&addr, "POST", path, req["body"].as_str().unwrap());
+    assert_eq!(status, 200);
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    // The curl form carries the same URL.
+    let o = usersig(
+        &[
+            "rest-url",
+            "--sdkappid",
+            "1400000000",
+            "--domain",
+            &url,
+            "--curl",
+            "openim",
+            "query_online_status",
+        ],
+        None,
+        Some(KEY),
+    );
+    assert!(stdout_of(&o).starts_with(
+        "curl -sS -X POST -H 'Content-Type: application/json' -d '{}' 'http://127.0.0.1:"
+    ));
+    // Plain http to another host is refused: the URL carries an admin UserSig.
+    let o = usersig(
+        &[
+            "rest-url",
+            "--sdkappid",
+            "1400000000",
+            "--domain",
+            "http://example.com",
+            "a",
+            "b",
+        ],
+        None,
+        Some(KEY),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("loopback"));
+
+    // A login and the state, over HTTP.
+    let sig = sign("alice", &[]);
+    let (status, v) = http(
+        &addr,
+        "POST",
+        "/emulator/v1/login",
+        &format!(r#"{{"UserID":"alice","UserSig":"{sig}","Platform":"Web","InstanceID":"tab1"}}"#),
+    );
+    assert_eq!(
+        (status, v["ActionStatus"].as_str()),
+        (200, Some("OK")),
+        "{v}"
+    );
+    let (_, st) = http(&addr, "GET", "/emulator/v1/state", "");
+    let alice = st["Accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["UserID"] == "alice")
+        .unwrap();
+    assert_eq!(alice["Nick"], "Alice");
+    assert_eq!(alice["Online"][0]["InstanceID"], "tab1");
+
+    // SIGTERM: a clean stop, exit 0.
+    let pid = child.id().to_string();
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let log = String::from_utf8(out.stderr).unwrap();
+    let requests: Vec<&str> = log.lines().filter(|l| l.contains("request")).collect();
+    assert_eq!(requests.len(), 3, "one line per request: {log}");
+    assert!(
+        requests[0].contains("/v4/im_open_login_svc/account_import")
+            && requests[0].contains("usersig=[redacted]"),
+        "{log}"
+    );
+    let admin_sig = full
+        .split("usersig=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    assert!(
+        !log.contains(admin_sig) && !log.contains(&sig) && !log.contains(KEY),
+        "{log}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn emulator_refuses_bad_settings_before_listening() {
+    for (args, needle) in [
+        (
+            vec!["emulator", "--sdkappid", "1400000000", "--now", "5"],
+            "--now needs --clock manual",
+        ),
+        (
+            vec![
+                "emulator",
+                "--sdkappid",
+                "1400000000",
+                "--web-instances",
+                "11",
+            ],
+            "Web instances",
+        ),
+        (
+            vec![
+                "emulator",
+                "--sdkappid",
+                "1400000000",
+                "--callback-url",
+                "ftp://127.0.0.1/x",
+            ],
+            "callback URL",
+        ),
+        (vec!["emulator", "--sdkappid", "0"], "SDKAppID"),
+    ] {
+        let o = usersig(&args, None, Some(KEY));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(o.stdout.is_empty());
+    }
+    // No key: the same message as the other commands.
+    let o = usersig(&["emulator", "--sdkappid", "1400000000"], None, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no secret key"));
+}
+
+fn stdout_of(o: &Output) -> String {
+    stdout(o)
+}
+
+#[test]
+fn verify_says_which_code_tencent_answers() {
+    let sig = sign("alice", &["--expire", "60"]);
+    let args = [
+        "verify",
+        "--sdkappid",
+        "1400000000",
+        "--now",
+        "1700000061",
+        "alice",
+        &sig,
+    ];
+    let o = usersig(&args, None, Some(KEY));
+    assert_eq!(o.status.code(), Some(1));
+    let line = stdout(&o);
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.contains("(Tencent answers 70001 USERSIG_EXPIRED)"),
+        "{line}"
+    );
+    let mut json_args = vec!["--json"];
+    json_args.extend_from_slice(&args);
+    let v = json(&usersig(&json_args, None, Some(KEY)));
+    assert_eq!(v["tencent_code"], 70001);
+    assert_eq!(v["tencent_code_name"], "USERSIG_EXPIRED");
+    let v = json(&usersig(
+        &[
+            "--json",
+            "verify",
+            "--sdkappid",
+            "1400000001",
+            "--now",
+            "1700000000",
+            "alice",
+            &sig,
+        ],
+        None,
+        Some(KEY),
+    ));
+    assert_eq!(v["tencent_code"], 70014, "a sig of another app");
+    let v = json(&usersig(
+        &[
+            "--json",
+            "verify",
+            "--sdkappid",
+            "1400000000",
+            "--now",
+            "1700000000",
+            "alice",
+            &sig,
+        ],
+        None,
+        Some("another app's key"),
+    ));
+    assert_eq!(v["tencent_code"], 70009, "another app's key");
+    let v = json(&usersig(
+        &[
+            "--json",
+            "verify",
+            "--sdkappid",
+            "1400000000",
+            "--now",
+            "1700000000",
+            "bob",
+            &sig,
+        ],
+        None,
+        Some(KEY),
+    ));
+    assert_eq!(v["tencent_code"], 70013);
 }

@@ -436,3 +436,48 @@ impl Backoff {
         Some(jittered.max(floor))
     }
 }
+
+impl ErrorCode {
+    /// The code Tencent's servers answer when a UserSig fails the check that
+    /// [`usersig::Verifier`] reports as `err`: at login (SDK) or in the
+    /// `usersig` parameter of a REST call.
+    ///
+    /// | verifier error | code |
+    /// |---|---|
+    /// | [`Malformed::Empty`](usersig::Malformed::Empty) | 70002 `USERSIG_EMPTY` |
+    /// | any other [`Error::Malformed`](usersig::Error::Malformed) | 70003 `USERSIG_INVALID` (often a truncated copy) |
+    /// | [`Error::SignatureMismatch`](usersig::Error::SignatureMismatch) | 70009 `USERSIG_VERIFY_FAILED` (another app's key, or altered fields) |
+    /// | [`Error::Expired`](usersig::Error::Expired) | 70001 `USERSIG_EXPIRED` |
+    /// | [`Error::IdentifierMismatch`](usersig::Error::IdentifierMismatch) | 70013 `USERID_MISMATCH` |
+    /// | [`Error::AppIdMismatch`](usersig::Error::AppIdMismatch) | 70014 `SDKAPPID_MISMATCH` |
+    /// | [`Error::IssuedInFuture`](usersig::Error::IssuedInFuture) | 70005 `USERSIG_CHECK_FAILED` (only with a `max_future` policy, which Tencent does not have) |
+    /// | a userbuf or room error (a room ticket is no login credential) | 70003 `USERSIG_INVALID` |
+    /// | [`Error::InvalidArgument`](usersig::Error::InvalidArgument) (the UserID given is unusable) | 70402 `INVALID_PARAMETERS` |
+    ///
+    /// The codes and their meanings are Tencent's error-code page
+    /// (<https://cloud.tencent.com/document/product/269/1671>, in English
+    /// <https://www.tencentcloud.com/document/product/1047/34348>), account
+    /// and login section. A UserSig revoked by a REST kick (70052) is not a
+    /// verifier error: [`Instances::check_sig_at`](crate::instances::Instances::check_sig_at) decides it.
+    pub fn from_verify_error(err: &usersig::Error) -> Self {
+        use usersig::{Error, Malformed};
+        match err {
+            Error::Malformed(Malformed::Empty) => Self::USERSIG_EMPTY,
+            Error::Malformed(_) => Self::USERSIG_INVALID,
+            Error::SignatureMismatch => Self::USERSIG_VERIFY_FAILED,
+            Error::Expired { .. } => Self::USERSIG_EXPIRED,
+            Error::IdentifierMismatch { .. } => Self::USERID_MISMATCH,
+            Error::AppIdMismatch { .. } => Self::SDKAPPID_MISMATCH,
+            Error::IssuedInFuture { .. } => Self::USERSIG_CHECK_FAILED,
+            Error::InvalidArgument(_) => Self::INVALID_PARAMETERS,
+            _ => Self::USERSIG_INVALID,
+        }
+    }
+}
+
+impl From<&usersig::Error> for ErrorCode {
+    /// [`ErrorCode::from_verify_error`].
+    fn from(err: &usersig::Error) -> Self {
+        Self::from_verify_error(err)
+    }
+}

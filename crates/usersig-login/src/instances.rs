@@ -359,6 +359,8 @@ pub struct Instances {
     policy: Policy,
     accounts: BTreeMap<String, Account>,
     seq: u64,
+    /// Instances online, over every account.
+    online: usize,
 }
 
 impl Instances {
@@ -368,6 +370,7 @@ impl Instances {
             policy,
             accounts: BTreeMap::new(),
             seq: 0,
+            online: 0,
         }
     }
 
@@ -469,6 +472,7 @@ impl Instances {
             index += 1;
             keep
         });
+        self.online = (self.online + 1).saturating_sub(kicked.len());
         entry.online.push(OnlineInstance {
             instance: instance.to_owned(),
             platform,
@@ -489,7 +493,9 @@ impl Instances {
         };
         let before = a.online.len();
         a.online.retain(|o| o.instance != instance);
-        before != a.online.len()
+        let gone = before - a.online.len();
+        self.online = self.online.saturating_sub(gone);
+        gone != 0
     }
 
     /// The REST API kick of `account` at `now`: every instance goes, with
@@ -498,6 +504,7 @@ impl Instances {
         let a = self.accounts.entry(account.to_owned()).or_default();
         a.kicked_at = Some(a.kicked_at.map_or(now, |k| k.max(now)));
         let mut gone = core::mem::take(&mut a.online);
+        self.online = self.online.saturating_sub(gone.len());
         gone.sort_by_key(|o| (o.login_at, o.seq));
         gone.into_iter()
             .map(|o| Kicked {
@@ -519,6 +526,7 @@ impl Instances {
                 .into_iter()
                 .partition(|o| o.sig.is_expired_at(now));
             a.online = keep;
+            self.online = self.online.saturating_sub(gone.len());
             out.extend(gone.into_iter().map(|o| {
                 (
                     o.seq,
@@ -547,6 +555,38 @@ impl Instances {
         v
     }
 
+    /// How many instances are online, over every account.
+    pub fn online_count(&self) -> usize {
+        self.online
+    }
+
+    /// When `account` was last kicked with the REST API: every UserSig of it
+    /// issued at or before that second is refused with 70052.
+    pub fn kicked_at(&self, account: &str) -> Option<u64> {
+        self.accounts.get(account).and_then(|a| a.kicked_at)
+    }
+
+    /// Every account kicked with the REST API, with the time of its last
+    /// kick ([`kicked_at`](Self::kicked_at)), in account order.
+    pub fn revocations(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.accounts
+            .iter()
+            .filter_map(|(k, a)| a.kicked_at.map(|t| (k.as_str(), t)))
+    }
+
+    /// Forgets `account` entirely: its instances (returned, in login order,
+    /// without kicking anyone: the caller decides what they are told) and
+    /// its REST kick time.
+    pub fn remove_account(&mut self, account: &str) -> Vec<OnlineInstance> {
+        let Some(a) = self.accounts.remove(account) else {
+            return Vec::new();
+        };
+        self.online = self.online.saturating_sub(a.online.len());
+        let mut gone = a.online;
+        gone.sort_by_key(|o| (o.login_at, o.seq));
+        gone
+    }
+
     /// Whether `instance` of `account` is online.
     pub fn is_online(&self, account: &str, instance: &str) -> bool {
         self.accounts
@@ -569,6 +609,13 @@ impl Instances {
     /// # Errors
     /// A description of the first violation.
     pub fn check_invariants(&self) -> Result<(), String> {
+        let total: usize = self.accounts.values().map(|a| a.online.len()).sum();
+        if total != self.online {
+            return Err(format!(
+                "{total} instances online, the count says {}",
+                self.online
+            ));
+        }
         for (name, a) in &self.accounts {
             for p in Platform::ALL {
                 let n = a.online.iter().filter(|o| o.platform == p).count();

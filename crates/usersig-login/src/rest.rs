@@ -168,6 +168,9 @@ pub enum RestError {
     /// The domain is not a host name.
     #[error("the domain must be a host name (letters, digits, '.', '-', optional ':port')")]
     InvalidDomain,
+    /// A base URL [`RestApi::with_base_url`] refuses; the text says why.
+    #[error("invalid base URL: {0}")]
+    InvalidBaseUrl(&'static str),
     /// A region name this crate does not know.
     #[error(
         "unknown region: expected china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley or jakarta"
@@ -555,6 +558,8 @@ pub struct RestApi {
     admin: String,
     signer: Signer,
     host: String,
+    /// `https`, or `http` for a loopback host given to [`RestApi::with_base_url`].
+    scheme: &'static str,
     cache: AdminSigCache,
 }
 
@@ -578,6 +583,7 @@ impl RestApi {
             admin,
             signer: Signer::new(sdkappid, key)?,
             host: region.domain().to_owned(),
+            scheme: "https",
             cache: AdminSigCache::new(DEFAULT_ADMIN_SIG_TTL, DEFAULT_RENEW_MARGIN)?,
         })
     }
@@ -612,6 +618,78 @@ impl RestApi {
         }
         host.clone_into(&mut self.host);
         Ok(self)
+    }
+
+    /// Sends to this base URL instead: `https://HOST[:PORT]` for any host, or
+    /// `http://HOST[:PORT]` for a loopback host only (`localhost`, an
+    /// address in `127.0.0.0/8`, `[::1]`), such as a local emulator: the
+    /// URL carries an admin UserSig, which must not cross a network in
+    /// clear text. A trailing `/` is allowed; a path, query, fragment or
+    /// user name is not. Other hosts are checked as [`with_domain`](Self::with_domain) does.
+    ///
+    /// # Errors
+    /// [`RestError::InvalidBaseUrl`] saying what is wrong.
+    pub fn with_base_url(mut self, url: &str) -> Result<Self, RestError> {
+        let (scheme, rest) = if let Some(r) = url.strip_prefix("https://") {
+            ("https", r)
+        } else if let Some(r) = url.strip_prefix("http://") {
+            ("http", r)
+        } else {
+            return Err(RestError::InvalidBaseUrl(
+                "it must start with https:// (or http:// for a loopback host)",
+            ));
+        };
+        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        if authority.is_empty() {
+            return Err(RestError::InvalidBaseUrl("it has no host"));
+        }
+        if authority.contains(['/', '?', '#', '@']) {
+            return Err(RestError::InvalidBaseUrl(
+                "it must be scheme://host[:port] only: no path, query, fragment or user name",
+            ));
+        }
+        let (host, port) = split_authority(authority)
+            .ok_or(RestError::InvalidBaseUrl("the host or port is malformed"))?;
+        if let Some(p) = port {
+            if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(RestError::InvalidBaseUrl("the port must be 0 to 65535"));
+            }
+            if p.parse::<u16>().is_err() {
+                return Err(RestError::InvalidBaseUrl("the port must be 0 to 65535"));
+            }
+        }
+        let loopback = is_loopback_host(host);
+        if !loopback && !host.starts_with('[') {
+            // A host name or an IPv4 address: the same rule as `with_domain`.
+            let ok = host.len() <= 253
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+                && !host.starts_with(['.', '-']);
+            if !ok {
+                return Err(RestError::InvalidBaseUrl("the host is not a host name"));
+            }
+        } else if !loopback {
+            let inner = host.trim_start_matches('[').trim_end_matches(']');
+            if inner.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(RestError::InvalidBaseUrl(
+                    "the host is not an IPv6 address in brackets",
+                ));
+            }
+        }
+        if scheme == "http" && !loopback {
+            return Err(RestError::InvalidBaseUrl(
+                "http:// is accepted only for a loopback host (localhost, 127.0.0.0/8, [::1]): the URL carries an admin UserSig",
+            ));
+        }
+        authority.clone_into(&mut self.host);
+        self.scheme = scheme;
+        Ok(self)
+    }
+
+    /// The scheme requests use: `https`, or `http` for a loopback base URL.
+    pub fn scheme(&self) -> &'static str {
+        self.scheme
     }
 
     /// Uses this admin UserSig cache (lifetime and renewal margin).
@@ -670,7 +748,8 @@ impl RestApi {
         check_segment(command, "command")?;
         let sig = self.cache.get_at(&self.signer, &self.admin, now)?;
         let head = format!(
-            "https://{}/v4/{service}/{command}?sdkappid={}&identifier={}&usersig=",
+            "{}://{}/v4/{service}/{command}?sdkappid={}&identifier={}&usersig=",
+            self.scheme,
             self.host,
             self.sdkappid,
             utf8_percent_encode(&self.admin, QUERY_VALUE),
@@ -889,6 +968,37 @@ impl RestApi {
             })
             .collect()
     }
+}
+
+/// `host[:port]` of a URL authority, with a bracketed IPv6 host kept in its
+/// brackets; `None` when the brackets do not close or text follows them.
+fn split_authority(authority: &str) -> Option<(&str, Option<&str>)> {
+    if authority.starts_with('[') {
+        let close = authority.find(']')?;
+        let (host, rest) = authority.split_at(close + 1);
+        return match rest {
+            "" => Some((host, None)),
+            _ => rest.strip_prefix(':').map(|p| (host, Some(p))),
+        };
+    }
+    Some(match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    })
+}
+
+/// `localhost` (any letter case), an IPv4 address in 127.0.0.0/8, or `[::1]`.
+fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return inner
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|a| a.is_loopback());
+    }
+    host.parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|a| a.is_loopback())
 }
 
 fn check_segment(s: &str, what: &'static str) -> Result<(), RestError> {

@@ -274,3 +274,62 @@ fn zero_is_success_not_a_failure_class() {
             .contains("class: success")
     );
 }
+
+#[test]
+fn verifier_errors_map_to_the_codes_tencent_answers() {
+    use usersig::{SecretKey, Signer, Verifier};
+    const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+    const NOW: u64 = 1_700_000_000;
+    let key = SecretKey::new(KEY).unwrap();
+    let verifier = Verifier::new(1_400_000_000, &key).unwrap();
+    let sig = Signer::new(1_400_000_000, &key)
+        .unwrap()
+        .sign_at("alice", 100, NOW)
+        .unwrap();
+    let other_key = Signer::new(1_400_000_000, &SecretKey::new("another key").unwrap())
+        .unwrap()
+        .sign_at("alice", 100, NOW)
+        .unwrap();
+    let other_app = Signer::new(1_400_000_001, &key)
+        .unwrap()
+        .sign_at("alice", 100, NOW)
+        .unwrap();
+    let room = Signer::new(1_400_000_000, &key)
+        .unwrap()
+        .sign_with_userbuf_at("alice", 100, b"ticket", NOW)
+        .unwrap();
+    let cases: [(&str, &str, u64, u32); 8] = [
+        ("alice", "", NOW, 70002),
+        ("alice", &sig[..sig.len() / 2], NOW, 70003),
+        ("alice", "not base64 !", NOW, 70003),
+        ("alice", &other_key, NOW, 70009),
+        ("alice", &sig, NOW + 101, 70001),
+        ("bob", &sig, NOW, 70013),
+        ("alice", &other_app, NOW, 70014),
+        ("alice", &room, NOW, 70003),
+    ];
+    for (user, s, now, expected) in cases {
+        let e = verifier.verify_at(user, s, now).unwrap_err();
+        assert_eq!(
+            ErrorCode::from_verify_error(&e),
+            ErrorCode(expected),
+            "{e:?}"
+        );
+        assert_eq!(ErrorCode::from(&e), ErrorCode(expected));
+    }
+    // A sig valid at its last second maps to nothing: it verifies.
+    assert!(verifier.verify_at("alice", &sig, NOW + 100).is_ok());
+    let future = Verifier::new(1_400_000_000, &key)
+        .unwrap()
+        .with_max_future(10);
+    let e = future.verify_at("alice", &sig, NOW - 11).unwrap_err();
+    assert_eq!(
+        ErrorCode::from_verify_error(&e),
+        ErrorCode::USERSIG_CHECK_FAILED
+    );
+    let e = usersig::Error::InvalidArgument(usersig::InvalidArgument::EmptyIdentifier);
+    assert_eq!(
+        ErrorCode::from_verify_error(&e),
+        ErrorCode::INVALID_PARAMETERS
+    );
+}

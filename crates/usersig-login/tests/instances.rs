@@ -341,3 +341,58 @@ fn expired_sigs_kick_with_user_sig_expired() {
     // An overflowing expiry counts as expired, never as valid forever.
     assert!(SigTimes::new(u64::MAX, 1).is_expired_at(0));
 }
+
+#[test]
+fn online_count_revocations_and_account_removal() {
+    let mut table = Instances::new(Policy::new(2, CrossPlatform::Multi).unwrap());
+    assert_eq!(table.online_count(), 0);
+    table.login_at("u", "w1", Platform::Web, sig(T), T).unwrap();
+    table
+        .login_at("u", "w2", Platform::Web, sig(T), T + 1)
+        .unwrap();
+    table
+        .login_at("v", "a", Platform::Android, sig(T), T + 1)
+        .unwrap();
+    assert_eq!(table.online_count(), 3);
+    // A third Web page kicks one: the count stays.
+    table
+        .login_at("u", "w3", Platform::Web, sig(T), T + 2)
+        .unwrap();
+    assert_eq!(table.online_count(), 3);
+    // A repeat login changes nothing.
+    table
+        .login_at("u", "w3", Platform::Web, sig(T), T + 3)
+        .unwrap();
+    assert_eq!(table.online_count(), 3);
+    assert!(table.logout("u", "w2"));
+    assert!(!table.logout("u", "w2"));
+    assert_eq!(table.online_count(), 2);
+    table.check_invariants().unwrap();
+
+    assert_eq!(table.kicked_at("u"), None);
+    assert_eq!(table.rest_kick_at("u", T + 5).len(), 1);
+    assert_eq!(table.online_count(), 1);
+    assert_eq!(table.kicked_at("u"), Some(T + 5));
+    assert_eq!(table.revocations().collect::<Vec<_>>(), [("u", T + 5)]);
+    // An earlier kick time never lowers the revocation.
+    table.rest_kick_at("u", T + 1);
+    assert_eq!(table.kicked_at("u"), Some(T + 5));
+
+    // Expiry counts too.
+    table
+        .login_at("w", "x", Platform::Mac, SigTimes::new(T, 10), T)
+        .unwrap();
+    assert_eq!(table.online_count(), 2);
+    assert_eq!(table.expire_at(T + 11).len(), 1);
+    assert_eq!(table.online_count(), 1);
+
+    // Removing an account returns its instances and forgets its kick.
+    let gone = table.remove_account("v");
+    assert_eq!(gone.len(), 1);
+    assert_eq!(gone[0].instance, "a");
+    assert_eq!(table.online_count(), 0);
+    assert!(table.remove_account("v").is_empty());
+    assert!(!table.remove_account("u").iter().any(|o| o.instance == "w1"));
+    assert_eq!(table.kicked_at("u"), None);
+    table.check_invariants().unwrap();
+}

@@ -591,3 +591,60 @@ fn garbage_and_bad_status_are_transport_errors() {
     let r = parse_response(200, br#"{"ActionStatus":"OK","FailAccounts":"x"}"#).unwrap();
     assert!(failed_accounts(&r).is_err());
 }
+
+#[test]
+fn base_urls_allow_plain_http_only_on_loopback() {
+    for (url, scheme, host) in [
+        ("http://127.0.0.1:8080", "http", "127.0.0.1:8080"),
+        ("http://127.1.2.3:1/", "http", "127.1.2.3:1"),
+        ("http://localhost:9", "http", "localhost:9"),
+        ("http://LOCALHOST", "http", "LOCALHOST"),
+        ("http://[::1]:8080", "http", "[::1]:8080"),
+        (
+            "https://adminapisgp.im.qcloud.com",
+            "https",
+            "adminapisgp.im.qcloud.com",
+        ),
+        ("https://10.0.0.1:8443/", "https", "10.0.0.1:8443"),
+        ("https://[2001:db8::1]:443", "https", "[2001:db8::1]:443"),
+    ] {
+        let mut api = api().with_base_url(url).unwrap();
+        assert_eq!((api.scheme(), api.host()), (scheme, host), "{url}");
+        let u = api
+            .url_at("openim", "query_online_status", NOW, &mut fixed(1))
+            .unwrap();
+        assert!(
+            u.starts_with(&format!(
+                "{scheme}://{host}/v4/openim/query_online_status?sdkappid="
+            )),
+            "{u}"
+        );
+    }
+    // The default stays https.
+    assert_eq!(api().scheme(), "https");
+    for url in [
+        "http://example.com",
+        "http://10.0.0.1:80",
+        "http://192.168.1.1",
+        "http://[2001:db8::1]",
+        "http://128.0.0.1",
+        "http://localhost.example.com",
+        "ftp://127.0.0.1",
+        "127.0.0.1:8080",
+        "http://",
+        "http://127.0.0.1:",
+        "http://127.0.0.1:65536",
+        "http://127.0.0.1:80/v4",
+        "http://127.0.0.1?x=1",
+        "http://user@127.0.0.1",
+        "https://bad host",
+        "https://[::1",
+        "https://[not-v6]:1",
+        "https://[::1]x",
+    ] {
+        let e = api().with_base_url(url).unwrap_err();
+        assert!(matches!(e, RestError::InvalidBaseUrl(_)), "{url}: {e:?}");
+    }
+    let e = api().with_base_url("http://example.com").unwrap_err();
+    assert!(e.to_string().contains("loopback"), "{e}");
+}

@@ -29,6 +29,9 @@ const LOGIN_TARGETS: [&str; 5] = [
     "instances",
 ];
 
+/// The targets whose harness is in `usersig-emulator` (replayed by its `tests/emulator.rs`).
+const EMULATOR_TARGETS: [&str; 2] = ["emulator_rest", "emulator_endpoints"];
+
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
 }
@@ -70,7 +73,11 @@ fn every_seed_and_regression_replays() {
 /// and every fuzz target has its harness here or in the login crate.
 #[test]
 fn every_target_is_replayed() {
-    let known = |n: &str| TARGETS.iter().any(|(t, _)| *t == n) || LOGIN_TARGETS.contains(&n);
+    let known = |n: &str| {
+        TARGETS.iter().any(|(t, _)| *t == n)
+            || LOGIN_TARGETS.contains(&n)
+            || EMULATOR_TARGETS.contains(&n)
+    };
     for sub in ["seeds", "regressions"] {
         let Ok(entries) = std::fs::read_dir(fuzz_dir().join(sub)) else {
             continue;
