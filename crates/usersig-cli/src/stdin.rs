@@ -107,17 +107,24 @@ mod tests {
 
     const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 
-    fn run(input: &[u8], json: bool) -> (Result<(), String>, String) {
-        let key = usersig::SecretKey::new(KEY).unwrap();
-        let signer = Signer::new(1_400_000_000, &key).unwrap();
-        let batch = Batch {
-            signer: &signer,
+    fn signer() -> Signer {
+        Signer::new(1_400_000_000, &usersig::SecretKey::new(KEY).unwrap()).unwrap()
+    }
+
+    fn batch(signer: &Signer, now: Option<u64>, json: bool) -> Batch<'_> {
+        Batch {
+            signer,
             sdkappid: 1_400_000_000,
             expire: 86_400,
             userbuf: None,
-            now: Some(1_700_000_000),
+            now,
             json,
-        };
+        }
+    }
+
+    fn run(input: &[u8], json: bool) -> (Result<(), String>, String) {
+        let signer = signer();
+        let batch = batch(&signer, Some(1_700_000_000), json);
         // A small buffer, so that lines straddle refills.
         let mut reader = BufReader::with_capacity(7, input);
         let mut out = Vec::new();
@@ -130,8 +137,7 @@ mod tests {
 
     #[test]
     fn one_sig_per_line_in_order_with_crlf_and_no_final_newline() {
-        let key = usersig::SecretKey::new(KEY).unwrap();
-        let signer = Signer::new(1_400_000_000, &key).unwrap();
+        let signer = signer();
         let (r, out) = run(b"alice\r\nbob\ncarol", false);
         r.unwrap();
         let expected: Vec<String> = ["alice", "bob", "carol"]
@@ -188,16 +194,8 @@ mod tests {
 
     #[test]
     fn a_closed_output_ends_the_batch_quietly() {
-        let key = usersig::SecretKey::new(KEY).unwrap();
-        let signer = Signer::new(1_400_000_000, &key).unwrap();
-        let batch = Batch {
-            signer: &signer,
-            sdkappid: 1_400_000_000,
-            expire: 86_400,
-            userbuf: None,
-            now: None,
-            json: false,
-        };
+        let signer = signer();
+        let batch = batch(&signer, None, false);
         let input = "a\n".repeat(1000);
         let mut reader = BufReader::new(input.as_bytes());
         assert!(sign_lines(&batch, &mut reader, &mut Gone).is_ok());

@@ -12,25 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{run, stderr, stdout};
-
-/// The visible subcommands, from the top-level help.
-fn subcommands() -> Vec<String> {
-    let help = stdout(&run(&["--help"], &[], b""));
-    let commands = help
-        .split("Commands:\n")
-        .nth(1)
-        .and_then(|s| s.split("\n\n").next())
-        .unwrap();
-    let subs: Vec<String> = commands
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|c| *c != "help")
-        .map(str::to_owned)
-        .collect();
-    assert!(subs.len() >= 8, "{help}");
-    subs
-}
+use common::{run, stderr, stdout, subcommands};
 
 fn script(shell: &str) -> String {
     let o = run(&["completions", shell], &[], b"");

@@ -41,3 +41,21 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
+
+/// The visible subcommands, from the top-level help (`help` left out).
+pub fn subcommands() -> Vec<String> {
+    let help = stdout(&run(&["--help"], &[], b""));
+    let commands = help
+        .split("Commands:\n")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").next())
+        .unwrap();
+    let subs: Vec<String> = commands
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_owned)
+        .collect();
+    assert!(subs.len() >= 8, "{help}");
+    subs
+}
