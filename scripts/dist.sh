@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the release artifacts into dist/ (emptied first):
+# Builds the release artifacts into dist/ (replacing an earlier run's):
 #
 #   usersig-VERSION-cp310-abi3-manylinux_*.whl   the Python package: one abi3 wheel for
 #                                                CPython 3.10+, release profile, stripped
@@ -45,8 +45,9 @@ if [ -z "$maturin" ]; then
     maturin="$target/dist-venv/bin/maturin"
 fi
 
-rm -rf "$dist"
+# What an earlier run left (other files in DIR are left alone).
 mkdir -p "$dist"
+rm -rf "$dist"/usersig-*.whl "$dist"/usersig-*.tar.gz "$dist/man" "$dist/completions"
 
 # --compatibility pypi: a tag PyPI takes (manylinux), never the plain
 # `linux` one; --auditwheel check: fail rather than repair if the

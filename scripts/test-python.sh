@@ -69,6 +69,12 @@ without_rust() {
         PATH="$venv/bin${no_rust_path:+:$no_rust_path}" "$@"
 }
 
+took() {
+    echo "test-python: $1 ($((SECONDS - started)) s)"
+    started=$SECONDS
+}
+started=$SECONDS
+
 echo "test-python: the wheel $(basename "$wheel") in a fresh $venv, no Rust on PATH"
 fresh_venv "$venv"
 without_rust bash -c '
@@ -80,8 +86,10 @@ without_rust bash -c '
     done'
 # The wheel, then the test extra's dependencies from PyPI.
 without_rust "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel[test]"
+took "the wheel and the test dependencies installed"
 cd "$root"
 without_rust "$venv/bin/python" -m pytest tests/python "$@"
+took "the suite against the wheel"
 
 if [ "${USERSIG_PY_SOURCES:-1}" = 0 ]; then
     echo "test-python: the sdist and ./python builds skipped (USERSIG_PY_SOURCES=0)"
@@ -102,5 +110,7 @@ check_built() {
 }
 echo "test-python: the sdist $(basename "$sdist") built in a fresh environment"
 check_built "$target/python-sdist-venv" "$target/sdist-build" "$sdist[test]"
+took "the sdist built, installed and checked"
 echo "test-python: pip install ./python in a fresh environment"
 check_built "$target/python-src-venv" "$target" "$root/python[test]"
+took "./python built, installed and checked"

@@ -3,7 +3,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    clippy::print_stderr
 )]
 
 mod common;
@@ -108,6 +109,81 @@ fn zsh_fish_and_powershell_scripts_cover_every_subcommand() {
         assert!(s.contains("sdkappid") && s.contains("stdin"));
         assert!(!s.contains("'man'") && !s.contains("\"man\""));
     }
+}
+
+/// Whether `shell` is installed. bash is required; zsh and fish are checked
+/// where they are, and must be where USERSIG_REQUIRE_SHELLS=1 (CI installs them).
+fn installed(shell: &str) -> bool {
+    let found = Command::new(shell)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("USERSIG_REQUIRE_SHELLS").is_none(),
+            "{shell} is not installed, and USERSIG_REQUIRE_SHELLS is set"
+        );
+        eprintln!("note: {shell} is not installed: its completions were not run");
+    }
+    found
+}
+
+/// Runs `script` in `shell` with the completion file `name` written beside it.
+fn in_shell(shell: &[&str], name: &str, completions: &str, script: &str) -> String {
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let dir = scratch(&format!(
+        "{}-{}",
+        shell[0],
+        CALLS.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(dir.join(name), completions).unwrap();
+    let o = Command::new(shell[0])
+        .args(&shell[1..])
+        .arg(script)
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn zsh_registers_the_completion_function() {
+    if !installed("zsh") {
+        return;
+    }
+    let out = in_shell(
+        &["zsh", "-f", "-c"],
+        "_usersig",
+        &script("zsh"),
+        "autoload -U compinit && compinit -u -D && source ./_usersig && print -r -- $_comps[usersig]",
+    );
+    assert_eq!(out, "_usersig\n");
+}
+
+#[test]
+fn fish_completes_subcommands_and_flags() {
+    if !installed("fish") {
+        return;
+    }
+    let out = in_shell(
+        &["fish", "--no-config", "-c"],
+        "usersig.fish",
+        &script("fish"),
+        "source usersig.fish; complete -C 'usersig si'; echo ==; \
+         complete -C 'usersig sign --sd'; echo ==; complete -C 'usersig '",
+    );
+    let parts: Vec<Vec<&str>> = out
+        .split("==\n")
+        .map(|p| p.lines().map(|l| l.split('\t').next().unwrap()).collect())
+        .collect();
+    assert_eq!(parts[0], ["sign"], "{out}");
+    assert_eq!(parts[1], ["--sdkappid"], "{out}");
+    for sub in subcommands() {
+        assert!(parts[2].contains(&sub.as_str()), "{sub}: {out}");
+    }
+    assert!(!parts[2].contains(&"man"), "{out}");
 }
 
 #[test]
