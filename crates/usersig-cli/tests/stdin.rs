@@ -298,3 +298,47 @@ fn privmap_without_a_room_names_both_room_flags() {
         assert_eq!(privmap(&room).status.code(), Some(0));
     }
 }
+
+#[test]
+fn each_sig_comes_out_before_the_next_line_goes_in() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_usersig"))
+        .args(["sign", "--sdkappid", "1400000000", "--now", "1700000000"])
+        .args(["--expire", "86400", "--stdin"])
+        .env("USERSIG_KEY", KEY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    // Lines are read on another thread, so that a sig held back in a
+    // buffer fails the test after a bounded wait instead of hanging it.
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for _ in 0..3 {
+            let mut line = String::new();
+            if output.read_line(&mut line).unwrap() == 0 || tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let s = signer();
+    for id in ["alice", "bob", "carol"] {
+        writeln!(input, "{id}").unwrap();
+        input.flush().unwrap();
+        let got = rx.recv_timeout(Duration::from_secs(20));
+        if got.is_err() {
+            let _ = child.kill();
+        }
+        let want = s.sign_at(id, 86_400, 1_700_000_000).unwrap();
+        assert_eq!(got.unwrap().trim_end(), want, "{id}");
+    }
+    drop(input);
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+}
