@@ -60,8 +60,8 @@ pub(crate) struct CallbackVerify {
     /// The app has no callback token: only parse and check the app id (anyone can forge such callbacks).
     #[arg(long)]
     unsigned: bool,
-    /// Require this SdkAppid.
-    #[arg(long)]
+    /// Require this SdkAppid (the flag wins over USERSIG_SDKAPPID).
+    #[arg(long, env = "USERSIG_SDKAPPID")]
     sdkappid: Option<u32>,
     /// Accept a RequestTime this many seconds away from now.
     #[arg(long, default_value_t = usersig_login::callback::DEFAULT_MAX_SKEW)]

@@ -9,17 +9,19 @@ macro_rules! out {
     };
 }
 
+mod completions;
 mod emulator;
 mod errors;
 mod escape;
 mod login;
 mod output;
+mod stdin;
 
 use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 use usersig::{Compression, Privileges, Room, SecretKey, Signer, Verifier};
 use zeroize::Zeroizing;
 
@@ -29,6 +31,8 @@ use zeroize::Zeroizing;
 /// The secret key comes from --key-file FILE or the USERSIG_KEY environment
 /// variable; --key KEY is for quick trials only (other users of the machine
 /// can see it in the process list). --key-file and --key win over USERSIG_KEY.
+/// The SDKAppID comes from --sdkappid or the USERSIG_SDKAPPID environment
+/// variable (the flag wins).
 ///
 /// Exit status: 0 ok, 1 verification failed (a sig or a callback; a sig
 /// that does not decode, for inspect too), 2 usage or input error. With
@@ -61,8 +65,12 @@ enum Command {
         /// zlib compression of the document.
         #[arg(long, value_enum, default_value_t = CompressionArg::Default)]
         compression: CompressionArg,
+        /// Sign every line of standard input instead (one UserID a line, one sig a line out, in order).
+        #[arg(long, conflicts_with = "identifier")]
+        stdin: bool,
         /// The UserID to issue the sig for.
-        identifier: String,
+        #[arg(required_unless_present = "stdin")]
+        identifier: Option<String>,
     },
     /// Verify a UserSig; exit 0 and print its claims, or exit 1 and print why it failed.
     Verify {
@@ -102,6 +110,7 @@ enum Command {
         sig: String,
     },
     /// Issue a PrivateMapKey: a TRTC room permission ticket.
+    #[command(group(ArgGroup::new("room").required(true).args(["room_id", "room_str"])))]
     Privmap {
         #[command(flatten)]
         app: AppArgs,
@@ -109,11 +118,7 @@ enum Command {
         #[arg(long)]
         expire: u64,
         /// Numeric room id (1 to 4294967294).
-        #[arg(
-            long,
-            required_unless_present = "room_str",
-            conflicts_with = "room_str"
-        )]
+        #[arg(long)]
         room_id: Option<u32>,
         /// String room id (1 to 64 letters, digits, space and !#$%&()+-:;<=.>?@[]^_{}|~,).
         #[arg(long)]
@@ -143,13 +148,18 @@ enum Command {
     /// Run a local stand-in for Tencent IM's login and account surface
     /// (REST account APIs, SDK logins, kicks, webhooks) until Ctrl-C or SIGTERM.
     Emulator(emulator::Emulator),
+    /// Print a shell completion script (e.g. `source <(usersig completions bash)`).
+    Completions(completions::Completions),
+    /// Write the man pages (usersig.1 and one per subcommand) into a directory.
+    #[command(hide = true)]
+    Man(completions::Man),
 }
 
 /// The app and its key. `Debug` leaves the key out.
 #[derive(Args)]
 pub(crate) struct AppArgs {
-    /// The SDKAppID.
-    #[arg(long)]
+    /// The SDKAppID (the flag wins over USERSIG_SDKAPPID).
+    #[arg(long, env = "USERSIG_SDKAPPID")]
     pub(crate) sdkappid: u32,
     /// Read the secret key from this file (surrounding whitespace is ignored).
     #[arg(long, value_name = "FILE", conflicts_with = "key")]
@@ -266,10 +276,22 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             now,
             userbuf_hex,
             compression,
+            stdin: _,
             identifier,
         } => {
             let signer =
                 Signer::new(app.sdkappid, &load_key(app)?)?.with_compression((*compression).into());
+            // --stdin and an identifier exclude each other; one of them is given.
+            let Some(identifier) = identifier else {
+                return stdin::sign_stdin(&stdin::Batch {
+                    signer: &signer,
+                    sdkappid: app.sdkappid,
+                    expire: *expire,
+                    userbuf: userbuf_hex.as_ref().map(|b| b.0.as_slice()),
+                    now: *now,
+                    json: cli.json,
+                });
+            };
             let now = now.unwrap_or_else(usersig::unix_now);
             let sig = match userbuf_hex {
                 Some(b) => signer.sign_with_userbuf_at(identifier, *expire, &b.0, now)?,
@@ -342,6 +364,8 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Explain { code } => login::explain(code, cli.json),
         Command::CallbackVerify(a) => login::callback_verify(a, cli.json),
         Command::Emulator(a) => emulator::run(a, cli.json),
+        Command::Completions(a) => completions::completions(a, Cli::command()),
+        Command::Man(a) => completions::man_pages(a, Cli::command()),
         Command::Inspect { now, sig } => {
             let sig = read_sig(sig)?;
             // A sig that does not decode exits as it does from `verify`.

@@ -102,17 +102,28 @@ pub(crate) fn issued(
     json: bool,
 ) {
     if json {
-        crate::output::json(&json!({
-            "usersig": sig,
-            "identifier": identifier,
-            "sdkappid": sdkappid,
-            "issued_at": now,
-            "expire": expire,
-            "expires_at": now.saturating_add(expire),
-        }));
+        crate::output::json(&issued_json(sig, identifier, sdkappid, now, expire));
     } else {
         out!("{sig}");
     }
+}
+
+/// The JSON object of an issued sig (`sign`, `privmap`, each line of `sign --stdin`).
+pub(crate) fn issued_json(
+    sig: &str,
+    identifier: &str,
+    sdkappid: u32,
+    now: u64,
+    expire: u64,
+) -> Value {
+    json!({
+        "usersig": sig,
+        "identifier": identifier,
+        "sdkappid": sdkappid,
+        "issued_at": now,
+        "expire": expire,
+        "expires_at": now.saturating_add(expire),
+    })
 }
 
 pub(crate) fn verified(c: &Claims, room: Option<&PrivateMapKeyClaims>, now: u64, json: bool) {

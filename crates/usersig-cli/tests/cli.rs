@@ -13,7 +13,9 @@ const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93
 
 fn usersig(args: &[&str], stdin: Option<&str>, key_env: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_usersig"));
-    cmd.args(args).env_remove("USERSIG_KEY");
+    cmd.args(args)
+        .env_remove("USERSIG_KEY")
+        .env_remove("USERSIG_SDKAPPID");
     if let Some(k) = key_env {
         cmd.env("USERSIG_KEY", k);
     }
