@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio::sync::{Notify, mpsc, watch};
-use usersig::Verifier;
+use usersig::{Signer, Verifier};
 use usersig_login::ErrorCode;
 use usersig_login::callback;
 use usersig_login::instances::{Instances, Kicked, LoginOutcome, Platform, Policy, SigTimes};
@@ -22,8 +22,9 @@ use crate::rate::RateLimits;
 use crate::webhook::Delivery;
 use crate::wire::{
     AccountState, ClockRequest, ClockResponse, DroppedCounts, ErrorBody, Event, EventsResponse,
-    FAIL, InstanceRequest, KickCause, KickRecord, KickedInstance, LoginRequest, LoginResponse,
-    LogoutResponse, OK, OnlineInstance, PolicyState, StateSnapshot, WebhookRecord,
+    FAIL, InstanceRequest, IssueRequest, IssueResponse, KickCause, KickRecord, KickRequest,
+    KickedInstance, LoginRequest, LoginResponse, LogoutResponse, OK, OnlineInstance, PolicyState,
+    StateSnapshot, WebhookRecord,
 };
 
 /// The longest an events request may wait for a notice.
@@ -58,6 +59,12 @@ pub enum EmulatorError {
         /// The cap.
         max: usize,
     },
+    /// The endpoint reads only `Content-Type: application/json` (HTTP 415):
+    /// `/emulator/v1/issue` and `/emulator/v1/kick`, so that a page of
+    /// another origin cannot send them without a CORS preflight, which the
+    /// emulator never grants.
+    #[error("the request must have Content-Type: application/json")]
+    NotJson,
     /// The clock cannot be changed: the emulator runs on the real clock (HTTP 409).
     #[error("the clock is the real one: start the emulator with a manual clock to set it")]
     RealClock,
@@ -83,6 +90,7 @@ impl EmulatorError {
         match self {
             Self::BadRequest { .. } => 400,
             Self::BodyTooLarge { .. } => 413,
+            Self::NotJson => 415,
             Self::RealClock => 409,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
@@ -93,7 +101,7 @@ impl EmulatorError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::BadRequest { code, .. } => *code,
-            Self::BodyTooLarge { .. } => ErrorCode::JSON_PARSE,
+            Self::BodyTooLarge { .. } | Self::NotJson => ErrorCode::JSON_PARSE,
             Self::RealClock => ErrorCode::REQUEST_DISABLED,
             Self::NotFound | Self::MethodNotAllowed => ErrorCode::BAD_URL,
         }
@@ -166,12 +174,16 @@ impl core::fmt::Debug for Emulator {
 pub(crate) struct WebhookTarget {
     pub(crate) url: String,
     token: Option<Zeroizing<String>>,
+    /// Checks each query sent, as a receiver would (with a token only).
+    check: Option<callback::CallbackVerifier>,
     tx: mpsc::Sender<Delivery>,
 }
 
 pub(crate) struct Shared {
     pub(crate) sdkappid: u32,
     verifier: Verifier,
+    /// Issues the UserSigs of `/emulator/v1/issue` and the admin's of `/emulator/v1/kick`.
+    signer: Signer,
     admins: BTreeSet<String>,
     policy: Policy,
     pub(crate) limits: Limits,
@@ -297,6 +309,7 @@ impl Emulator {
     /// [`ConfigError`] for a configuration it cannot run with.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         let verifier = Verifier::new(config.sdkappid, &config.key)?;
+        let signer = Signer::new(config.sdkappid, &config.key)?;
         if config.admins.is_empty() {
             return Err(ConfigError::Admin("at least one admin is needed".into()));
         }
@@ -334,11 +347,20 @@ impl Emulator {
                 {
                     return Err(ConfigError::EmptyToken);
                 }
+                let check = match &config.callback_token {
+                    Some(t) => Some(
+                        callback::CallbackVerifier::new(t.as_str())
+                            .map_err(|_| ConfigError::EmptyToken)?
+                            .with_sdkappid(config.sdkappid),
+                    ),
+                    None => None,
+                };
                 let (tx, rx) = mpsc::channel(l.webhook_queue);
                 (
                     Some(WebhookTarget {
                         url: url.clone(),
                         token: config.callback_token.clone(),
+                        check,
                         tx,
                     }),
                     Some(rx),
@@ -359,6 +381,7 @@ impl Emulator {
             shared: Arc::new(Shared {
                 sdkappid: config.sdkappid,
                 verifier,
+                signer,
                 admins: config.admins.iter().cloned().collect(),
                 policy,
                 limits: config.limits,
@@ -691,6 +714,70 @@ impl Emulator {
         }
     }
 
+    /// `POST /emulator/v1/issue`: a UserSig for `UserID`, signed with the
+    /// emulator's key at the emulator's time (the manual clock's, if it
+    /// runs on one), valid for `Expire` seconds. For the dashboard and for
+    /// tests without a signer: whoever reaches the emulator can log in as
+    /// anyone, which is what a local test tool is for.
+    ///
+    /// # Errors
+    /// [`EmulatorError::BadRequest`] (70402) for a UserID an import or a
+    /// login would refuse, or a lifetime of 0 or over 50 years.
+    pub fn issue(&self, req: &IssueRequest) -> Result<IssueResponse, EmulatorError> {
+        check_user_id(&req.user_id)
+            .map_err(|e| EmulatorError::bad(ErrorCode::INVALID_PARAMETERS, e))?;
+        let now = self.now();
+        let user_sig = self
+            .shared
+            .signer
+            .sign_at(&req.user_id, req.expire, now)
+            .map_err(|e| EmulatorError::bad(ErrorCode::INVALID_PARAMETERS, e.to_string()))?;
+        Ok(IssueResponse {
+            action_status: OK.to_owned(),
+            error_code: 0,
+            error_info: String::new(),
+            user_id: req.user_id.clone(),
+            user_sig,
+            issued_at: now,
+            expire_at: now.saturating_add(req.expire),
+        })
+    }
+
+    /// `POST /emulator/v1/kick`: the REST API's `im_open_login_svc/kick`
+    /// for `UserID`, sent through [`rest`](Self::rest) with a UserSig of the
+    /// first App admin that the emulator signs at its time: the same checks,
+    /// rate limit, kicks, revocation, notices and webhooks as a backend's
+    /// call, and the same answer (70107 for an account never imported).
+    pub fn admin_kick(&self, req: &KickRequest) -> serde_json::Value {
+        let admin = self
+            .shared
+            .admins
+            .iter()
+            .next()
+            .map_or(crate::DEFAULT_ADMIN, String::as_str);
+        let admin_sig = match self.shared.signer.sign_at(admin, 3_600, self.now()) {
+            Ok(s) => s,
+            Err(e) => {
+                return json!({"ActionStatus": FAIL, "ErrorCode": ErrorCode::INTERNAL_ERROR.0,
+                    "ErrorInfo": e.to_string()});
+            }
+        };
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("sdkappid", &self.shared.sdkappid.to_string())
+            .append_pair("identifier", admin)
+            .append_pair("usersig", &admin_sig)
+            .append_pair("random", "0")
+            .append_pair("contenttype", "json");
+        let body = json!({ "UserID": req.user_id }).to_string();
+        self.rest(
+            "im_open_login_svc",
+            "kick",
+            &query.finish(),
+            crate::RestBody::Bytes(body.as_bytes()),
+        )
+    }
+
     /// `GET /emulator/v1/state`.
     pub fn state(&self) -> StateSnapshot {
         let st = lock(&self.shared.state);
@@ -971,8 +1058,13 @@ impl Emulator {
                 .append_pair("Sign", s)
                 .append_pair("RequestTime", &request_time);
         }
+        let query = query.finish();
+        let sign_valid = target
+            .check
+            .as_ref()
+            .map(|v| v.verify_query_at(&query, now).is_ok());
         let sep = if target.url.contains('?') { '&' } else { '?' };
-        let url = format!("{}{sep}{}", target.url, query.finish());
+        let url = format!("{}{sep}{query}", target.url);
         let delivery = Delivery {
             id,
             url,
@@ -991,6 +1083,7 @@ impl Emulator {
             reason: change.reason.to_owned(),
             opt_platform: change.opt_platform.to_owned(),
             sign,
+            sign_valid,
             body,
             state: if queued { "queued" } else { "dropped" }.to_owned(),
             status: None,

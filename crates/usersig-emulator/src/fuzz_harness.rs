@@ -104,5 +104,22 @@ pub fn endpoints(data: &[u8]) {
     if let Ok(req) = crate::parse_json::<crate::ClockRequest>(data) {
         let _ = emu.clock(&req);
     }
+    if let Ok(req) = crate::parse_json::<crate::IssueRequest>(data) {
+        // What it issues logs in: the dashboard's two steps.
+        if let Ok(issued) = emu.issue(&req) {
+            let login = crate::LoginRequest {
+                user_id: issued.user_id.clone(),
+                user_sig: issued.user_sig.clone(),
+                platform: "Web".into(),
+                instance_id: "issued".into(),
+            };
+            let answer = emu.login(&login).unwrap();
+            assert!(answer.is_ok(), "{answer:?}");
+            assert_eq!(issued.expire_at, NOW + req.expire);
+        }
+    }
+    if let Ok(req) = crate::parse_json::<crate::KickRequest>(data) {
+        check_answer(&emu.admin_kick(&req));
+    }
     emu.check_invariants().unwrap();
 }

@@ -10,6 +10,7 @@
 )]
 
 mod config;
+mod dashboard;
 mod emulator;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -21,6 +22,7 @@ mod webhook;
 pub mod wire;
 
 pub use config::{Clock, Config, ConfigError, DEFAULT_ADMIN, DEFAULT_RATE_LIMIT, Limits};
+pub use dashboard::{DASHBOARD_HTML, dashboard_csp};
 pub use emulator::{
     Emulator, EmulatorError, MAX_INSTANCE_ID_LEN, MAX_USER_ID_LEN, MAX_WAIT, parse_json,
 };
@@ -30,6 +32,7 @@ pub use server::{
 };
 pub use webhook::{MAX_REPLY_LOGGED, WEBHOOK_TIMEOUT};
 pub use wire::{
-    ClockRequest, ClockResponse, Event, EventsResponse, InstanceRequest, KickCause, KickRecord,
-    KickedInstance, LoginRequest, LoginResponse, LogoutResponse, StateSnapshot,
+    ClockRequest, ClockResponse, Event, EventsResponse, InstanceRequest, IssueRequest,
+    IssueResponse, KickCause, KickRecord, KickRequest, KickedInstance, LoginRequest, LoginResponse,
+    LogoutResponse, StateSnapshot,
 };

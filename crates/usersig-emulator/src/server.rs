@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::emulator::{EmulatorError, parse_json};
 use crate::rest::RestBody;
-use crate::wire::{ClockRequest, InstanceRequest, LoginRequest};
+use crate::wire::{ClockRequest, InstanceRequest, IssueRequest, KickRequest, LoginRequest};
 use crate::{Config, ConfigError, Emulator, webhook};
 
 /// Why a server could not start.
@@ -183,6 +183,53 @@ async fn clock(State(emu): State<Emulator>, body: Body) -> Result<Response, Emul
     Ok(Json(emu.clock(&req)?).into_response())
 }
 
+/// Refuses a request whose `Content-Type` is not `application/json`
+/// (parameters such as `; charset=utf-8` allowed).
+fn require_json(headers: &HeaderMap) -> Result<(), EmulatorError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(EmulatorError::NotJson)
+    }
+}
+
+async fn issue(
+    State(emu): State<Emulator>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, EmulatorError> {
+    require_json(&headers)?;
+    let req: IssueRequest = json_body(&emu, body).await?;
+    let mut resp = Json(emu.issue(&req)?).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+async fn kick(
+    State(emu): State<Emulator>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, EmulatorError> {
+    require_json(&headers)?;
+    let req: KickRequest = json_body(&emu, body).await?;
+    Ok(Json(emu.admin_kick(&req)).into_response())
+}
+
+async fn dashboard() -> Response {
+    crate::dashboard::response()
+}
+
+/// Browsers ask for an icon; there is none, and no need for a 404 in their logs.
+async fn no_icon() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
 async fn reset(State(emu): State<Emulator>) -> Response {
     emu.reset();
     Json(serde_json::json!({ "ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "" }))
@@ -245,9 +292,11 @@ async fn log_request(req: Request, next: Next) -> Response {
 }
 
 /// The router: the REST API under `/v4/{service}/{command}`, the
-/// emulator's own endpoints under `/emulator/v1/`.
+/// emulator's own endpoints under `/emulator/v1/`, the dashboard at `/`.
 pub fn router(emu: Emulator) -> Router {
     Router::new()
+        .route("/", get(dashboard))
+        .route("/favicon.ico", get(no_icon))
         .route("/v4/{service}/{command}", post(rest))
         .route("/emulator/v1/login", post(login))
         .route("/emulator/v1/logout", post(logout))
@@ -256,6 +305,8 @@ pub fn router(emu: Emulator) -> Router {
         .route("/emulator/v1/state", get(state))
         .route("/emulator/v1/clock", post(clock))
         .route("/emulator/v1/reset", post(reset))
+        .route("/emulator/v1/issue", post(issue))
+        .route("/emulator/v1/kick", post(kick))
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn(log_request))

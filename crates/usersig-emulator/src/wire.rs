@@ -287,6 +287,11 @@ pub struct WebhookRecord {
     /// The `Sign` sent (`null` without a callback token).
     #[serde(rename = "Sign")]
     pub sign: Option<String>,
+    /// Whether the query sent passes `usersig_login::callback::CallbackVerifier`
+    /// with the configured token and SDKAppID at its `RequestTime` (`null`
+    /// without a token: nothing to check).
+    #[serde(rename = "SignValid")]
+    pub sign_valid: Option<bool>,
     /// The body sent.
     #[serde(rename = "Body")]
     pub body: serde_json::Value,
@@ -372,6 +377,57 @@ pub struct DroppedCounts {
     /// Queued notices (per-instance cap or queue cap).
     #[serde(rename = "Events")]
     pub events: u64,
+}
+
+/// `POST /emulator/v1/issue`: a UserSig signed with the emulator's key, for
+/// a dashboard or a test that has no signer of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct IssueRequest {
+    /// `UserID`: 1 to 32 bytes, no control characters.
+    #[serde(rename = "UserID")]
+    pub user_id: String,
+    /// `Expire`: its lifetime, seconds (1 to 50 years; default 86400).
+    #[serde(rename = "Expire", default = "default_expire")]
+    pub expire: u64,
+}
+
+fn default_expire() -> u64 {
+    86_400
+}
+
+/// The answer to an issue: the UserSig, issued at the emulator's time.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct IssueResponse {
+    /// `OK`.
+    #[serde(rename = "ActionStatus")]
+    pub action_status: String,
+    /// 0.
+    #[serde(rename = "ErrorCode")]
+    pub error_code: u32,
+    /// Empty.
+    #[serde(rename = "ErrorInfo")]
+    pub error_info: String,
+    /// The UserID it is for.
+    #[serde(rename = "UserID")]
+    pub user_id: String,
+    /// The UserSig.
+    #[serde(rename = "UserSig")]
+    pub user_sig: String,
+    /// `TLS.time`: the emulator's time when it was issued, unix seconds.
+    #[serde(rename = "IssuedAt")]
+    pub issued_at: u64,
+    /// `TLS.time + TLS.expire`, unix seconds.
+    #[serde(rename = "ExpireAt")]
+    pub expire_at: u64,
+}
+
+/// `POST /emulator/v1/kick`: the REST API's `im_open_login_svc/kick`, sent
+/// by the emulator itself with an admin UserSig it signs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct KickRequest {
+    /// `UserID`.
+    #[serde(rename = "UserID")]
+    pub user_id: String,
 }
 
 /// The error body of every refusal: IM's three fields.

@@ -813,6 +813,8 @@ async fn webhooks_are_signed_ordered_and_recorded() {
     assert_eq!(last["State"], "delivered", "{last}");
     assert_eq!(last["Status"], 200);
     assert_eq!(last["ReplyOk"], true);
+    // Each query sent passes a receiver's check with the configured token.
+    assert!(hooks.iter().all(|h| h["SignValid"] == true), "{hooks:?}");
     assert!(
         CallbackVerifier::new("another-token")
             .unwrap()
@@ -857,6 +859,11 @@ async fn a_dead_or_refusing_receiver_never_blocks_a_login() {
     assert_eq!(rec["State"], "refused", "{rec}");
     assert_eq!(rec["ReplyOk"], false);
     assert_eq!(rec["Sign"], Value::Null);
+    assert_eq!(
+        rec["SignValid"],
+        Value::Null,
+        "nothing to check without a token"
+    );
     emu.handle.shutdown().await;
     task.abort();
 
@@ -1694,4 +1701,236 @@ fn every_fuzz_seed_and_regression_replays() {
         }
         assert!(replayed >= 5, "{name}: {replayed} inputs");
     }
+}
+
+// ---- the dashboard and its endpoints ----
+
+impl Emu {
+    async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn issue_signs_at_the_emulators_time_with_its_key() {
+    let emu = Emu::start(config()).await;
+    emu.handle.emulator().advance(5).unwrap();
+    let r = emu
+        .http
+        .post(emu.url("/emulator/v1/issue"))
+        .header("Content-Type", "application/json; charset=utf-8")
+        .body(json!({ "UserID": "ivy", "Expire": 600 }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let v: Value = r.json().await.unwrap();
+    assert_ok(&v);
+    assert_eq!(
+        (&v["UserID"], &v["IssuedAt"], &v["ExpireAt"]),
+        (&json!("ivy"), &json!(NOW + 5), &json!(NOW + 605))
+    );
+    let sig = v["UserSig"].as_str().unwrap();
+    let claims = usersig::Verifier::new(APP, &key())
+        .unwrap()
+        .verify_at("ivy", sig, NOW + 5)
+        .unwrap();
+    assert_eq!((claims.issued_at, claims.expire), (NOW + 5, 600));
+    // It logs in; the default lifetime is a day.
+    assert_ok(&emu.login("ivy", sig, "Web", "t1").await);
+    let (_, v) = emu
+        .post_json("/emulator/v1/issue", &json!({ "UserID": "ivy" }))
+        .await;
+    assert_eq!(v["ExpireAt"], json!(NOW + 5 + 86_400));
+
+    // Refusals: a bad UserID or lifetime, another content type, bad JSON.
+    for (body, code) in [
+        (json!({ "UserID": "" }), 70402),
+        (json!({ "UserID": "x".repeat(33) }), 70402),
+        (json!({ "UserID": "a\nb" }), 70402),
+        (json!({ "UserID": "ivy", "Expire": 0 }), 70402),
+        (
+            json!({ "UserID": "ivy", "Expire": 2_000_000_000u64 }),
+            70402,
+        ),
+        (json!({ "UserID": "ivy", "Expire": -1 }), 70402),
+        (json!({ "Expire": 60 }), 70402),
+    ] {
+        let (status, v) = emu.post_json("/emulator/v1/issue", &body).await;
+        assert_eq!((status, code_of(&v)), (400, code), "{body}: {v}");
+        assert_eq!(v["ActionStatus"], "FAIL");
+    }
+    // A form post (what a page of another origin can send without a
+    // preflight) is refused before the body is read.
+    let (status, v) = emu
+        .post("/emulator/v1/issue", &json!({ "UserID": "ivy" }))
+        .await;
+    assert_eq!((status, code_of(&v)), (415, 60003), "{v}");
+    let r = emu
+        .http
+        .post(emu.url("/emulator/v1/issue"))
+        .header("Content-Type", "text/plain")
+        .body(json!({ "UserID": "ivy" }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    let r = emu
+        .http
+        .post(emu.url("/emulator/v1/issue"))
+        .header("Content-Type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(code_of(&r.json().await.unwrap()), 60003);
+    let r = emu
+        .http
+        .get(emu.url("/emulator/v1/issue"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    emu.handle.shutdown().await;
+}
+
+fn code_of(v: &Value) -> u64 {
+    v["ErrorCode"].as_u64().unwrap_or(u64::MAX)
+}
+
+#[tokio::test]
+async fn the_kick_endpoint_is_the_rest_kick() {
+    let (url, mut rx, task) =
+        receiver(r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#).await;
+    let mut c = config();
+    c.web_instances = 2;
+    c.callback_url = Some(url);
+    c.callback_token = Some(TOKEN.to_owned().into());
+    let emu = Emu::start(c).await;
+    let s = sig("jo", NOW, 86_400);
+    assert_ok(&emu.login("jo", &s, "Web", "k1").await);
+    assert_ok(&emu.login("jo", &s, "Web", "k2").await);
+    let (status, v) = emu
+        .post_json("/emulator/v1/kick", &json!({ "UserID": "jo" }))
+        .await;
+    assert_eq!(status, 200);
+    assert_ok(&v);
+    for instance in ["k1", "k2"] {
+        let ev = emu.events(instance).await;
+        assert_eq!(ev.len(), 1);
+        assert_eq!(
+            (&ev[0]["Reason"], &ev[0]["KickType"]),
+            (&json!("REST_API_Kick"), &json!(3))
+        );
+    }
+    let st = emu.state().await;
+    assert_eq!(account(&st, "jo")["RevokedBefore"], json!(NOW));
+    assert_eq!(account(&st, "jo")["Online"], json!([]));
+    let kicks = st["Kicks"].as_array().unwrap();
+    assert_eq!(kicks.len(), 2);
+    assert!(
+        kicks
+            .iter()
+            .all(|k| k["Cause"] == json!({ "Type": "RestKick" }))
+    );
+    // The earlier UserSig is revoked, as after a backend's REST kick.
+    assert_fail(&emu.login("jo", &s, "Web", "k3").await, ErrorCode(70052));
+    // The webhooks say RESTAPI, and their Sign verifies.
+    let _ = (next(&mut rx).await, next(&mut rx).await);
+    for _ in 0..2 {
+        let (query, _) = next(&mut rx).await;
+        let q = CallbackVerifier::new(TOKEN)
+            .unwrap()
+            .verify_query_at(&query, NOW)
+            .unwrap();
+        assert_eq!(q.opt_platform.as_deref(), Some("RESTAPI"));
+    }
+    // An account never imported: the REST answer, 70107.
+    let (status, v) = emu
+        .post_json("/emulator/v1/kick", &json!({ "UserID": "nobody" }))
+        .await;
+    assert_eq!(status, 200);
+    assert_fail(&v, ErrorCode(70107));
+    let (status, v) = emu
+        .post_json("/emulator/v1/kick", &json!({ "UserID": 5 }))
+        .await;
+    assert_eq!((status, code_of(&v)), (400, 70402), "{v}");
+    let (status, _) = emu
+        .post("/emulator/v1/kick", &json!({ "UserID": "jo" }))
+        .await;
+    assert_eq!(status, 415);
+    emu.handle.shutdown().await;
+    task.abort();
+}
+
+#[tokio::test]
+async fn the_dashboard_is_one_page_under_a_strict_policy() {
+    let emu = Emu::start(config()).await;
+    let r = emu.http.get(emu.url("/")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "text/html; charset=utf-8");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-store");
+    let csp = h["content-security-policy"].to_str().unwrap().to_owned();
+    assert_eq!(csp, usersig_emulator::dashboard_csp());
+    let page = r.text().await.unwrap();
+    assert_eq!(page, usersig_emulator::DASHBOARD_HTML);
+    // The policy allows the page's own script and style, by hash, and
+    // nothing else: every directive is in this list.
+    let script = page
+        .split_once("<script>")
+        .unwrap()
+        .1
+        .split_once("</script>")
+        .unwrap()
+        .0;
+    let digest = {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()))
+    };
+    let directives: Vec<&str> = csp.split("; ").collect();
+    assert_eq!(directives[0], "default-src 'none'");
+    assert_eq!(directives[1], format!("script-src 'sha256-{digest}'"));
+    assert!(directives[2].starts_with("style-src 'sha256-"));
+    assert_eq!(
+        directives[3..],
+        [
+            "connect-src 'self'",
+            "img-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'"
+        ]
+    );
+    // It reads the state and drives the emulator's own endpoints.
+    for path in [
+        "/emulator/v1/state",
+        "/emulator/v1/issue",
+        "/emulator/v1/login",
+        "/emulator/v1/logout",
+        "/emulator/v1/kick",
+        "/emulator/v1/clock",
+        "/emulator/v1/reset",
+    ] {
+        assert!(page.contains(&format!("\"{path}\"")), "{path}");
+    }
+    // Only GET.
+    let r = emu.http.post(emu.url("/")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    emu.handle.shutdown().await;
 }
