@@ -57,6 +57,8 @@ __all__ = [
     "callback_sign",
     "fail_reply",
     "CALLBACK_OK_REPLY",
+    "CALLBACK_MAX_BODY_LEN",
+    "CALLBACK_MAX_QUERY_LEN",
     "DEFAULT_ADMIN_SIG_TTL",
     "DEFAULT_RENEW_MARGIN",
     "ACCOUNT_BATCH",
@@ -247,6 +249,8 @@ def inspect(sig: Union[str, bytes]) -> Inspection: ...
 # ---- the login handshake (re-exported by usersig.login) ----
 
 CALLBACK_OK_REPLY: str
+CALLBACK_MAX_BODY_LEN: int
+CALLBACK_MAX_QUERY_LEN: int
 DEFAULT_ADMIN_SIG_TTL: int
 DEFAULT_RENEW_MARGIN: int
 ACCOUNT_BATCH: int

@@ -4,8 +4,9 @@ Every error about a UserSig or an argument is a subclass of
 :class:`UserSigError`, itself a ``ValueError``. The login handshake
 (``usersig.login``) raises subclasses of :class:`LoginError`: a REST server's
 answer or an unreadable response is not a problem with a value the caller
-gave, so those are not ``ValueError``s; a refused callback and a UserSig
-that fails the pre-flight check are both. A bad argument to anything in
+gave, so those are not ``ValueError``s; a refused callback is a
+:class:`UserSigError` too (what ``usersig.web`` raises is always one), and a
+UserSig that fails the pre-flight check is a ``ValueError``. A bad argument to anything in
 ``usersig.login`` is an :class:`InvalidArgumentError`, as everywhere else.
 Every exception carries its details as attributes (never only as text).
 Messages never contain the secret key, an admin UserSig or a callback token.
@@ -29,7 +30,7 @@ Hierarchy::
     ├── ApiError                    code, info, error_class, request_id, waiting_time
     ├── TransportError              kind, status, field
     ├── SigRefusedError             code, kind, issued_at, kicked_at
-    ├── CallbackError(ValueError)   kind, parameter, ...
+    ├── CallbackError(UserSigError) kind, parameter, ...
     └── PreflightError(ValueError)  code, kind, ...
 """
 
@@ -268,14 +269,15 @@ class SigRefusedError(LoginError):
         self.kicked_at = kicked_at
 
 
-class CallbackError(LoginError, ValueError):
-    """A callback from IM was refused.
+class CallbackError(LoginError, UserSigError):
+    """A callback from IM was refused (a ``LoginError`` and a ``UserSigError``).
 
     ``kind``: ``"query_too_long"``, ``"missing"``, ``"duplicate"``,
     ``"malformed"`` (``parameter`` names the query parameter),
     ``"bad_signature"``, ``"stale"`` (``request_time``, ``now``,
     ``max_skew``), ``"app_id_mismatch"`` (``expected``, ``found``),
-    ``"body_too_large"``, ``"body"`` or ``"wrong_command"``.
+    ``"body_too_large"``, ``"body"``, ``"wrong_command"`` or
+    ``"command_mismatch"`` (the body's ``CallbackCommand`` is not the query's).
     """
 
     def __init__(

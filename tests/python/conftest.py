@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import pathlib
+import sys
 from typing import Any, Optional
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors" / "usersig-v2-official.json"
+EXAMPLES = REPO / "examples" / "python"
 
 # The demo key of Tencent's own samples (public; not a real app's key).
 DEMO_APP = 1400000000
@@ -30,3 +32,17 @@ def userbuf_of(v: dict[str, Any]) -> Optional[bytes]:
 @pytest.fixture(scope="session")
 def vectors() -> dict[str, Any]:
     return load_vectors()
+
+
+def examples_on_path() -> None:
+    """The example app's modules (examples/python) importable by name."""
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))
+
+
+def configure_django() -> None:
+    """Django set up once per process, as the example's one-module project."""
+    examples_on_path()
+    import django_app
+
+    django_app.configure()

@@ -38,12 +38,14 @@ def test_the_package_runs_from_the_installed_files() -> None:
 
 def test_the_wheel_holds_the_package_the_extension_and_the_stubs() -> None:
     package = {f for f in FILES if f.parts[0] == "usersig" and "__pycache__" not in f.parts}
-    # Every file of the package's source, and no other but the extension.
+    # Every file of the package's source (its subpackages too), and no other
+    # but the extension.
     expected = {
-        pathlib.PurePosixPath("usersig", p.name)
-        for p in SOURCE.iterdir()
-        if p.is_file() and p.suffix not in (".so", ".pyd")
+        pathlib.PurePosixPath("usersig", *p.relative_to(SOURCE).parts)
+        for p in SOURCE.rglob("*")
+        if p.is_file() and p.suffix not in (".so", ".pyd", ".pyc") and "__pycache__" not in p.parts
     }
+    assert pathlib.PurePosixPath("usersig/web/__init__.py") in expected
     assert {pathlib.PurePosixPath("usersig/py.typed"), pathlib.PurePosixPath("usersig/_native.pyi")} <= expected
     extensions = package - expected
     assert len(extensions) == 1, sorted(map(str, extensions))
@@ -53,7 +55,7 @@ def test_the_wheel_holds_the_package_the_extension_and_the_stubs() -> None:
     assert installed(ext) == pathlib.Path(str(usersig._native.__file__)).resolve()
     assert package == expected | {ext}
     for f in expected:
-        assert installed(f).read_bytes() == (SOURCE / f.name).read_bytes(), f
+        assert installed(f).read_bytes() == SOURCE.joinpath(*f.parts[1:]).read_bytes(), f
 
 
 def test_nothing_else_but_its_metadata_and_licences() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import json
 import re
 import sys
 import time
@@ -31,7 +32,13 @@ def block(marker: str) -> str:
 
 def test_every_example_is_run() -> None:
     examples = [b for b in code_blocks() if ">>>" not in b]
-    markers = ("def issue_usersig", "requests.request", "def im_callback")
+    markers = (
+        "def issue_usersig",
+        "requests.request",
+        "callbacks.verify_query",
+        "usersig.web.flask",
+        "usersig.web.django",
+    )
     assert len(examples) == len(markers)
     assert all(sum(m in b for m in markers) == 1 for b in examples)
 
@@ -96,7 +103,7 @@ def test_the_callback_example(monkeypatch: pytest.MonkeyPatch) -> None:
         "__name__": "readme_example",
         "record_presence": lambda account, action: seen.append((account, action)),
     }
-    exec(compile(block("def im_callback"), str(README), "exec"), ns)
+    exec(compile(block("callbacks.verify_query"), str(README), "exec"), ns)
     client = ns["app"].test_client()
     now = str(int(time.time()))
     query = (
@@ -112,3 +119,61 @@ def test_the_callback_example(monkeypatch: pytest.MonkeyPatch) -> None:
     assert reply.status_code == 403
     assert reply.get_json() == {"ActionStatus": "FAIL", "ErrorCode": 1, "ErrorInfo": "bad_signature"}
     assert seen == [("alice", "Login")]
+
+
+def signed_state_change(account: str, action: str, at: int) -> tuple[str, bytes]:
+    from usersig.login import sign
+
+    query = (
+        f"SdkAppid={DEMO_APP}&CallbackCommand=State.StateChange&contenttype=json"
+        f"&ClientIP=1.2.3.4&OptPlatform=Web&Sign={sign('xxxxyyyy', at)}&RequestTime={at}"
+    )
+    reason = "Register" if action == "Login" else "Unregister"
+    info = {"Action": action, "To_Account": account, "Reason": reason}
+    return query, json.dumps({"CallbackCommand": "State.StateChange", "Info": info}).encode()
+
+
+def test_the_usersig_web_flask_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SDKAPPID", str(DEMO_APP))
+    monkeypatch.setenv("IM_CALLBACK_TOKEN", "xxxxyyyy")
+    seen: list[tuple[str, str]] = []
+    ns: dict[str, Any] = {
+        "__name__": "readme_example",
+        "record_presence": lambda account, action: seen.append((account, action)),
+    }
+    exec(compile(block("usersig.web.flask"), str(README), "exec"), ns)
+    client = ns["app"].test_client()
+    query, body = signed_state_change("alice", "Login", int(time.time()))
+    reply = client.post("/im/callback?" + query, data=body)
+    assert (reply.status_code, reply.get_json()) == (200, {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""})
+    stale, _ = signed_state_change("alice", "Logout", int(time.time()) - 600)
+    reply = client.post("/im/callback?" + stale, data=body)
+    assert (reply.status_code, reply.get_json()["ErrorInfo"]) == (401, "stale")
+    assert seen == [("alice", "Login")]
+
+
+def test_the_usersig_web_django_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import configure_django
+
+    configure_django()
+    from django.test import RequestFactory
+
+    monkeypatch.setenv("SDKAPPID", str(DEMO_APP))
+    monkeypatch.setenv("IM_CALLBACK_TOKEN", "xxxxyyyy")
+    seen: list[tuple[str, str]] = []
+    ns: dict[str, Any] = {
+        "__name__": "readme_example",
+        "record_presence": lambda account, action: seen.append((account, action)),
+    }
+    exec(compile(block("usersig.web.django"), str(README), "exec"), ns)
+    [route] = ns["urlpatterns"]
+    view = route.callback
+    assert view.csrf_exempt is True
+    query, body = signed_state_change("alice", "Logout", int(time.time()))
+    request = RequestFactory().post("/im/callback?" + query, data=body, content_type="application/json")
+    reply = view(request)
+    assert (reply.status_code, json.loads(reply.content)["ActionStatus"]) == (200, "OK")
+    forged = query.replace("Sign=", "Sign=0")
+    reply = view(RequestFactory().post("/im/callback?" + forged, data=body, content_type="application/json"))
+    assert (reply.status_code, json.loads(reply.content)["ErrorInfo"]) == (401, "malformed")
+    assert seen == [("alice", "Logout")]

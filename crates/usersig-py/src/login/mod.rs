@@ -59,6 +59,14 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(callback::fail_reply, m)?)?;
     m.add("CALLBACK_OK_REPLY", usersig_login::callback::OK_REPLY)?;
     m.add(
+        "CALLBACK_MAX_BODY_LEN",
+        usersig_login::callback::MAX_BODY_LEN,
+    )?;
+    m.add(
+        "CALLBACK_MAX_QUERY_LEN",
+        usersig_login::callback::MAX_QUERY_LEN,
+    )?;
+    m.add(
         "DEFAULT_ADMIN_SIG_TTL",
         usersig_login::rest::DEFAULT_ADMIN_SIG_TTL,
     )?;
