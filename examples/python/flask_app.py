@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from flask import Flask, abort, request
+from flask import Flask, Response, abort, request
 
 from presence import Presence
 from usersig import Signer
@@ -40,7 +40,7 @@ def create_app(
         return user
 
     @app.post("/usersig")
-    def issue() -> object:
+    def issue() -> Response:
         return usersig_response(signer, current_user(), 86400)
 
     @app.post("/im/callback")

@@ -54,7 +54,7 @@ def read_body(request: HttpRequest, limit: int = MAX_BODY_LEN) -> bytes:
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.isdigit() and int(declared) > limit:
         raise body_too_large(int(declared))
-    data = request.read(limit + 1)
+    data: bytes = request.read(limit + 1)
     if len(data) > limit:
         raise body_too_large(len(data))
     return data

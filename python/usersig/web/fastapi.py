@@ -20,7 +20,7 @@ native calls of a few microseconds: nothing blocks the event loop.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from typing import Any, Callable, Optional
 
 from usersig._native import CallbackVerifier
@@ -112,7 +112,7 @@ class CallbackRoute(APIRoute):
     :class:`CallbackResponse`: a path operation that returns None answers
     Tencent's ``OK`` body."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
