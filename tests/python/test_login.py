@@ -187,7 +187,7 @@ def test_typed_helpers_and_batches(api: RestApi) -> None:
     reqs = api.multiaccount_import(ids, now=T0, random=1)
     assert ACCOUNT_BATCH == 100
     assert [len(json.loads(r.body)["AccountList"]) for r in reqs] == [100, 100, 50]
-    assert sum((json.loads(r.body)["AccountList"] for r in reqs), []) == ids
+    assert sum((json.loads(r.body)["AccountList"] for r in reqs), []) == [{"UserID": i} for i in ids]
     assert {urlsplit(r.url).path for r in reqs} == {"/v4/im_open_login_svc/multiaccount_import"}
     assert api.multiaccount_import([], now=T0, random=1) == []
 
