@@ -31,7 +31,8 @@ Hierarchy::
     ├── TransportError              kind, status, field
     ├── SigRefusedError             code, kind, issued_at, kicked_at
     ├── CallbackError(UserSigError) kind, parameter, ...
-    └── PreflightError(ValueError)  code, kind, ...
+    ├── PreflightError(ValueError)  code, kind, ...
+    └── EmulatorError               code, status
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ __all__ = [
     "SigRefusedError",
     "CallbackError",
     "PreflightError",
+    "EmulatorError",
 ]
 
 
@@ -329,3 +331,20 @@ class PreflightError(LoginError, ValueError):
         self.found = found
         self.expired_at = expired_at
         self.now = now
+
+
+class EmulatorError(LoginError):
+    """The local IM emulator (``usersig.testing.Emulator``) refused a request
+    to one of its own endpoints, as its HTTP server would answer it.
+
+    ``code`` is the ``ErrorCode`` in the answer's body (70402 for a bad
+    field such as an instance ID, 60003 for a body that is not JSON, 60017
+    for a clock change on the real clock) and ``status`` the HTTP status
+    (400, 409, 413...). A refusal IM itself would answer (a UserSig that
+    does not verify) is not an exception: it is the answer's ``ErrorCode``.
+    """
+
+    def __init__(self, message: str, *, code: ErrorCode, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status

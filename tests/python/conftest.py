@@ -9,6 +9,9 @@ from typing import Any, Optional
 
 import pytest
 
+# For the test of the usersig pytest plugin in a pytest run of its own.
+pytest_plugins = ["pytester"]
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors" / "usersig-v2-official.json"
 EXAMPLES = REPO / "examples" / "python"

@@ -81,3 +81,8 @@ def test_the_metadata_names_the_licence_and_the_abi3_tag() -> None:
     wheel = DIST.read_text("WHEEL") or ""
     tags = [line.split(":", 1)[1].strip() for line in wheel.splitlines() if line.startswith("Tag:")]
     assert tags and all(t.startswith("cp310-abi3-") for t in tags), tags
+
+
+def test_the_pytest_plugin_is_declared() -> None:
+    [plugin] = [e for e in DIST.entry_points if e.group == "pytest11"]
+    assert (plugin.name, plugin.value) == ("usersig", "usersig.pytest_plugin")

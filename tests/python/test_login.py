@@ -124,6 +124,27 @@ def test_regions_and_domains() -> None:
         host(backup_domain=True, domain="x.example")
 
 
+def test_a_base_url_takes_http_on_loopback_only() -> None:
+    def api(url: str) -> RestApi:
+        return RestApi(DEMO_APP, "administrator", DEMO_KEY, base_url=url)
+
+    local = api("http://127.0.0.1:8080/")
+    assert (local.host, local.base_url) == ("127.0.0.1:8080", "http://127.0.0.1:8080")
+    url = local.kick("alice", now=T0, random=1).url
+    assert url.startswith("http://127.0.0.1:8080/v4/im_open_login_svc/kick?sdkappid=1400000000&")
+    assert api("http://localhost").base_url == "http://localhost"
+    assert api("http://[::1]:9").base_url == "http://[::1]:9"
+    assert api("https://adminapisgp.im.qcloud.com").base_url == "https://adminapisgp.im.qcloud.com"
+    assert RestApi(DEMO_APP, "administrator", DEMO_KEY).base_url == "https://console.tim.qq.com"
+    # The URL carries an admin UserSig: never in clear text off this machine.
+    for bad in ("http://10.0.0.1:80", "http://example.com", "ftp://127.0.0.1", "http://127.0.0.1/v4", "http://u@127.0.0.1"):
+        with pytest.raises(InvalidArgumentError) as e:
+            api(bad)
+        assert (e.value.argument, e.value.kind) == ("base_url", "invalid"), bad
+    with pytest.raises(TypeError):
+        RestApi(DEMO_APP, "administrator", DEMO_KEY, domain="x.example", base_url="https://y.example")
+
+
 def test_prepare_bodies(api: RestApi) -> None:
     assert api.prepare("openim", "x", now=T0, random=1).body == b"{}"
     assert api.prepare("openim", "x", "  ", now=T0, random=1).body == b"{}"
@@ -166,7 +187,7 @@ def test_typed_helpers_and_batches(api: RestApi) -> None:
     reqs = api.multiaccount_import(ids, now=T0, random=1)
     assert ACCOUNT_BATCH == 100
     assert [len(json.loads(r.body)["AccountList"]) for r in reqs] == [100, 100, 50]
-    assert sum((json.loads(r.body)["AccountList"] for r in reqs), []) == ids
+    assert sum((json.loads(r.body)["AccountList"] for r in reqs), []) == [{"UserID": i} for i in ids]
     assert {urlsplit(r.url).path for r in reqs} == {"/v4/im_open_login_svc/multiaccount_import"}
     assert api.multiaccount_import([], now=T0, random=1) == []
 

@@ -36,6 +36,7 @@ def test_every_example_is_run() -> None:
         "def issue_usersig",
         "requests.request",
         "callbacks.verify_query",
+        "def test_a_page_is_logged_out",
         "usersig.web.flask",
         "usersig.web.django",
     )
@@ -119,6 +120,20 @@ def test_the_callback_example(monkeypatch: pytest.MonkeyPatch) -> None:
     assert reply.status_code == 403
     assert reply.get_json() == {"ActionStatus": "FAIL", "ErrorCode": 1, "ErrorInfo": "bad_signature"}
     assert seen == [("alice", "Login")]
+
+
+def test_the_pytest_plugin_example(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_readme_example=block("def test_a_page_is_logged_out"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_repository_readme_fixture_example(pytester: pytest.Pytester) -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    [example] = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "usersig_emulator" in b]
+    pytester.makepyfile(test_repository_readme=example)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=1)
 
 
 def signed_state_change(account: str, action: str, at: int) -> tuple[str, bytes]:

@@ -1287,6 +1287,18 @@ async fn account_apis_answer_as_tencents_pages() {
         .unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["ResultItem"][0]["AccountStatus"], "Imported");
+    let reqs = api
+        .multiaccount_import_at(&["typed1", "typed2"], NOW, &mut || 2u32)
+        .unwrap();
+    let r = emu
+        .http
+        .post(reqs[0].url())
+        .body(reqs[0].body().to_vec())
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((code(&v), &v["FailAccounts"]), (0, &json!([])), "{v}");
     emu.handle.shutdown().await;
 }
 

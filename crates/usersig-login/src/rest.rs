@@ -843,7 +843,9 @@ impl RestApi {
     }
 
     /// `im_open_login_svc/multiaccount_import`, one request per
-    /// [`ACCOUNT_BATCH`] accounts (none for an empty list).
+    /// [`ACCOUNT_BATCH`] accounts (none for an empty list), each
+    /// `{"AccountList":[{"UserID":..},..]}`: Tencent's current form, whose
+    /// list holds objects (the old form, `Accounts`, held the strings).
     ///
     /// # Errors
     /// [`RestError::InvalidArgument`] for an empty UserID; as [`prepare_at`](Self::prepare_at).
@@ -854,10 +856,11 @@ impl RestApi {
         random: &mut dyn RandomSource,
     ) -> Result<Vec<PreparedRequest>, RestError> {
         self.batches(user_ids, ACCOUNT_BATCH, now, random, |chunk| {
+            let items: Vec<Value> = chunk.iter().map(|u| json!({ "UserID": u })).collect();
             (
                 "im_open_login_svc",
                 "multiaccount_import",
-                json!({ "AccountList": chunk }),
+                json!({ "AccountList": items }),
             )
         })
     }

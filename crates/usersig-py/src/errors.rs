@@ -235,6 +235,9 @@ pub(crate) fn rest_error(py: Python<'_>, err: &RestError) -> PyErr {
             RestError::InvalidDomain => {
                 return Ok(invalid_argument(py, "domain", "invalid", err.to_string()));
             }
+            RestError::InvalidBaseUrl(_) => {
+                return Ok(invalid_argument(py, "base_url", "invalid", err.to_string()));
+            }
             RestError::UnknownRegion => {
                 return Ok(invalid_argument(py, "region", "unknown", err.to_string()));
             }

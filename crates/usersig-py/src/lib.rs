@@ -9,6 +9,9 @@
 //! `login` binds the login crate (`usersig-login`): its classes live in
 //! this module too and are re-exported in Python by `usersig.login`.
 //!
+//! `testing` runs the IM emulator (`usersig-emulator`) in process for
+//! `usersig.testing`, on a thread with a runtime of its own.
+//!
 //! Single calls keep the GIL (they take microseconds); `sign_many` and
 //! `verify_many` release it for the whole batch.
 
@@ -19,6 +22,7 @@ mod claims;
 mod errors;
 mod login;
 mod signer;
+mod testing;
 mod verifier;
 
 /// Decodes a UserSig WITHOUT checking its MAC, for diagnostics only.
@@ -49,5 +53,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_ROOM_STR_LEN", usersig::MAX_ROOM_STR_LEN)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     login::register(m)?;
+    m.add_class::<testing::Emulator>()?;
     Ok(())
 }

@@ -63,7 +63,7 @@ impl Platform {
 }
 
 /// A `Platform` or its name (`"Web"`, `"iPhone"`, case-insensitive).
-fn platform_arg(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<core::Platform> {
+pub(crate) fn platform_arg(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<core::Platform> {
     if let Ok(p) = obj.cast::<Platform>() {
         return Ok(p.get().core());
     }
@@ -140,7 +140,7 @@ pub(crate) enum CrossPlatform {
 }
 
 impl CrossPlatform {
-    fn core(self) -> core::CrossPlatform {
+    pub(crate) fn core(self) -> core::CrossPlatform {
         match self {
             Self::Single => core::CrossPlatform::Single,
             Self::Dual => core::CrossPlatform::Dual,

@@ -150,10 +150,13 @@ fn user_ids(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
 /// without doing any I/O.
 ///
 /// ``RestApi(sdkappid, admin, key, region="china", *, backup_domain=False,
-/// domain=None, admin_sig_ttl=604800, admin_sig_margin=3600)``: requests go
-/// to the region's primary domain, its backup domain, or ``domain`` (a host
-/// name with an optional ``:port``). The admin UserSig is issued once,
-/// cached, and issued again ``admin_sig_margin`` seconds before it expires.
+/// domain=None, base_url=None, admin_sig_ttl=604800, admin_sig_margin=3600)``:
+/// requests go to the region's primary domain, its backup domain, ``domain``
+/// (a host name with an optional ``:port``), or ``base_url``
+/// (``https://HOST[:PORT]``, or ``http://`` for a loopback host only, such
+/// as a local emulator's ``http://127.0.0.1:PORT``). The admin UserSig is
+/// issued once, cached, and issued again ``admin_sig_margin`` seconds
+/// before it expires.
 ///
 /// Thread-safe (the cache is behind a lock). The key and the admin UserSig
 /// never appear in a ``repr()`` or an exception.
@@ -163,6 +166,7 @@ pub(crate) struct RestApi {
     sdkappid: u32,
     admin: String,
     host: String,
+    scheme: &'static str,
 }
 
 impl RestApi {
@@ -229,10 +233,11 @@ impl RestApi {
         *,
         backup_domain = false,
         domain = None,
+        base_url = None,
         admin_sig_ttl = Int::Value(rest::DEFAULT_ADMIN_SIG_TTL),
         admin_sig_margin = Int::Value(rest::DEFAULT_RENEW_MARGIN),
     ),
-    text_signature = "(sdkappid, admin, key, region=None, *, backup_domain=False, domain=None, admin_sig_ttl=604800, admin_sig_margin=3600)"
+    text_signature = "(sdkappid, admin, key, region=None, *, backup_domain=False, domain=None, base_url=None, admin_sig_ttl=604800, admin_sig_margin=3600)"
     )]
     fn new(
         py: Python<'_>,
@@ -242,6 +247,7 @@ impl RestApi {
         region: Option<&Bound<'_, PyAny>>,
         backup_domain: bool,
         domain: Option<String>,
+        base_url: Option<String>,
         admin_sig_ttl: Int,
         admin_sig_margin: Int,
     ) -> PyResult<Self> {
@@ -252,9 +258,13 @@ impl RestApi {
             .unwrap_or_default();
         let ttl = admin_sig_ttl.u64(py, "admin_sig_ttl")?;
         let margin = admin_sig_margin.u64(py, "admin_sig_margin")?;
-        if backup_domain && domain.is_some() {
+        if usize::from(backup_domain)
+            + usize::from(domain.is_some())
+            + usize::from(base_url.is_some())
+            > 1
+        {
             return Err(PyTypeError::new_err(
-                "give at most one of backup_domain=True and domain",
+                "give at most one of backup_domain=True, domain and base_url",
             ));
         }
         let key = secret_key(py, key)?;
@@ -268,10 +278,14 @@ impl RestApi {
         if let Some(d) = domain {
             api = api.with_domain(&d).map_err(|e| rest_error(py, &e))?;
         }
+        if let Some(u) = base_url {
+            api = api.with_base_url(&u).map_err(|e| rest_error(py, &e))?;
+        }
         Ok(Self {
             sdkappid,
             admin: api.admin().to_owned(),
             host: api.host().to_owned(),
+            scheme: api.scheme(),
             inner: Mutex::new(api),
         })
     }
@@ -292,6 +306,13 @@ impl RestApi {
     #[getter]
     fn host(&self) -> &str {
         &self.host
+    }
+
+    /// Where requests go: ``https://HOST[:PORT]``, or ``http://`` for a
+    /// loopback ``base_url``.
+    #[getter]
+    fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme, self.host)
     }
 
     /// When the cached admin UserSig expires (unix seconds), or None before
