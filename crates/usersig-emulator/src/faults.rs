@@ -24,7 +24,8 @@ pub const MAX_FAILURE_COUNT: u32 = 10_000;
 pub const MAX_FAILURE_INFO: usize = 1024;
 
 /// `POST /emulator/v1/fail`: the next `Count` REST calls (of `Command` only,
-/// when given) answer `ActionStatus: FAIL` with this code.
+/// when given; after `After` of them were answered as usual) answer
+/// `ActionStatus: FAIL` with this code.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailRequest {
@@ -48,6 +49,10 @@ pub struct FailRequest {
     /// How many calls in a row answer it (1 to [`MAX_FAILURE_COUNT`], default 1).
     #[serde(rename = "Count", default = "one")]
     pub count: u32,
+    /// How many of the calls it matches are answered as usual first (0 to
+    /// [`MAX_FAILURE_COUNT`], default 0): `1` fails the second call.
+    #[serde(rename = "After", default)]
+    pub after: u32,
 }
 
 fn one() -> u32 {
@@ -63,6 +68,7 @@ impl FailRequest {
             waiting_time: None,
             command: None,
             count: 1,
+            after: 0,
         }
     }
 }
@@ -91,6 +97,7 @@ pub(crate) struct Failure {
     info: String,
     waiting_time: Option<u64>,
     command: Option<&'static str>,
+    skip: u32,
     left: u32,
 }
 
@@ -100,15 +107,17 @@ pub(crate) type Failures = VecDeque<Failure>;
 impl Emulator {
     /// `POST /emulator/v1/fail`: queues a failure. A REST call to an API the
     /// emulator answers, once its query is read (before the rate limit, the
-    /// admin and UserSig checks and the body), takes the oldest queued
-    /// failure that names its command or none, and answers it instead:
+    /// admin and UserSig checks and the body), goes to the oldest queued
+    /// failure that names its command or none: while that failure's `After`
+    /// calls have not passed, the call is answered as usual; then the
+    /// failure answers it instead:
     /// `{"ActionStatus":"FAIL","ErrorCode":..,"ErrorInfo":..}`, plus
     /// `WaitingTime` when given. Nothing else happens for that call. A reset
     /// empties the queue.
     ///
     /// # Errors
     /// [`EmulatorError::BadRequest`] (70402) for code 0, a `Count` of 0 or
-    /// over [`MAX_FAILURE_COUNT`], an unknown `Command`, an `ErrorInfo` over
+    /// over [`MAX_FAILURE_COUNT`], an `After` over it, an unknown `Command`, an `ErrorInfo` over
     /// [`MAX_FAILURE_INFO`] bytes, or [`MAX_FAILURES`] failures queued already.
     pub fn fail_next(&self, req: &FailRequest) -> Result<FailResponse, EmulatorError> {
         let bad = |info: String| EmulatorError::bad(ErrorCode::INVALID_PARAMETERS, info);
@@ -117,6 +126,9 @@ impl Emulator {
         }
         if req.count == 0 || req.count > MAX_FAILURE_COUNT {
             return Err(bad(format!("Count must be 1 to {MAX_FAILURE_COUNT}")));
+        }
+        if req.after > MAX_FAILURE_COUNT {
+            return Err(bad(format!("After must be 0 to {MAX_FAILURE_COUNT}")));
         }
         let command = match req.command.as_deref() {
             None => None,
@@ -145,6 +157,7 @@ impl Emulator {
             info,
             waiting_time: req.waiting_time,
             command,
+            skip: req.after,
             left: req.count,
         });
         Ok(FailResponse {
@@ -162,6 +175,11 @@ impl Emulator {
             .iter()
             .position(|f| f.command.is_none_or(|c| c == command))?;
         let f = queue.get_mut(i)?;
+        if f.skip > 0 {
+            // The oldest matching failure lets this call through.
+            f.skip -= 1;
+            return None;
+        }
         f.left = f.left.saturating_sub(1);
         let mut answer = json!({ "ActionStatus": FAIL, "ErrorCode": f.code, "ErrorInfo": f.info });
         if let (Some(w), Some(m)) = (f.waiting_time, answer.as_object_mut()) {

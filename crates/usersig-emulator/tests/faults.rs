@@ -141,6 +141,28 @@ async fn a_queued_failure_answers_its_command_as_many_times_as_asked() {
 }
 
 #[tokio::test]
+async fn after_lets_calls_through_before_the_failure_starts() {
+    let mut emu = Emu::start().await;
+    let (status, _) = emu
+        .fail(&json!({ "ErrorCode": 70500, "Command": "query_online_status", "After": 2 }))
+        .await;
+    assert_eq!(status, 200);
+    // A failure queued behind it (for any command) waits its turn.
+    emu.fail(&json!({ "ErrorCode": 60016 })).await;
+    for _ in 0..2 {
+        assert!(parse_response(200, &emu.rest("query_online_status", &online()).await).is_ok());
+    }
+    let third = parse_response(200, &emu.rest("query_online_status", &online()).await);
+    assert_eq!(third.unwrap_err().code(), Some(ErrorCode::INTERNAL_ERROR));
+    let next = parse_response(200, &emu.rest("query_online_status", &online()).await);
+    assert_eq!(next.unwrap_err().code(), Some(ErrorCode::SDKAPPID_DISABLED));
+    let (status, v) = emu
+        .fail(&json!({ "ErrorCode": 70500, "After": MAX_FAILURE_COUNT + 1 }))
+        .await;
+    assert_eq!((status, v["ErrorCode"].as_u64()), (400, Some(70402)));
+}
+
+#[tokio::test]
 async fn failures_without_a_command_answer_any_api_in_order() {
     let mut emu = Emu::start().await;
     for (code, info) in [(70500, "first"), (60016, "second")] {
