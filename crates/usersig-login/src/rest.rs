@@ -843,7 +843,11 @@ impl RestApi {
     }
 
     /// `im_open_login_svc/multiaccount_import`, one request per
-    /// [`ACCOUNT_BATCH`] accounts (none for an empty list).
+    /// [`ACCOUNT_BATCH`] accounts (none for an empty list), in the current
+    /// form of Tencent's page: `{"AccountList":[{"UserID":..},..]}` (the
+    /// old form, `{"Accounts":[..]}`, lists the UserIDs as strings; a list
+    /// of strings under `AccountList` is neither).
+    /// <https://cloud.tencent.com/document/product/269/4919>
     ///
     /// # Errors
     /// [`RestError::InvalidArgument`] for an empty UserID; as [`prepare_at`](Self::prepare_at).
@@ -854,10 +858,11 @@ impl RestApi {
         random: &mut dyn RandomSource,
     ) -> Result<Vec<PreparedRequest>, RestError> {
         self.batches(user_ids, ACCOUNT_BATCH, now, random, |chunk| {
+            let items: Vec<Value> = chunk.iter().map(|u| json!({ "UserID": u })).collect();
             (
                 "im_open_login_svc",
                 "multiaccount_import",
-                json!({ "AccountList": chunk }),
+                json!({ "AccountList": items }),
             )
         })
     }

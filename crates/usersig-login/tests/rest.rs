@@ -388,7 +388,12 @@ fn batches_are_split_at_the_api_limits() {
             100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 34
         ]
     );
-    assert_eq!(b[12]["AccountList"][33], "u1233");
+    // The current form of Tencent's page: objects with a UserID.
+    assert_eq!(
+        b[12]["AccountList"][33],
+        serde_json::json!({"UserID": "u1233"})
+    );
+    assert_eq!(b[0]["AccountList"][0], serde_json::json!({"UserID": "u0"}));
     // Each request draws its own random.
     let randoms: Vec<_> = reqs.iter().map(|r| r.random()).collect();
     assert_eq!(randoms, (1..=13).collect::<Vec<_>>());
