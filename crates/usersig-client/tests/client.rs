@@ -64,8 +64,8 @@ async fn the_client_is_shareable_and_its_futures_are_send() {
     let clone = client.clone();
     clone.account_check(&ids).await.unwrap();
     client.account_check(&ids).await.unwrap();
-    assert_eq!(client.admin_sig_renewals(), 1);
-    assert_eq!(clone.admin_sig_renewals(), 1);
+    assert_eq!(client.admin_sigs_issued(), 1);
+    assert_eq!(clone.admin_sigs_issued(), 1);
     assert_eq!(client.base_url(), emu.url());
     assert_eq!((client.sdkappid(), client.admin()), (APP, "administrator"));
 }
@@ -475,7 +475,7 @@ async fn a_70001_is_answered_by_one_renewal_and_one_more_attempt() {
     let emu = emulator(|_| {}).await;
     let client = Client::new(config(&emu)).unwrap();
     client.account_check(&["a"]).await.unwrap();
-    assert_eq!(client.admin_sig_renewals(), 1);
+    assert_eq!(client.admin_sigs_issued(), 1);
     // The server says the admin UserSig expired, once: renewed, sent again.
     emu.emulator()
         .fail_next(&FailRequest::code(ErrorCode::USERSIG_EXPIRED))
@@ -483,7 +483,7 @@ async fn a_70001_is_answered_by_one_renewal_and_one_more_attempt() {
     let (cap, guard) = capture();
     client.account_check(&["a"]).await.unwrap();
     drop(guard);
-    assert_eq!(client.admin_sig_renewals(), 2);
+    assert_eq!(client.admin_sigs_issued(), 2);
     assert_eq!(
         cap.count(&["the admin UserSig was refused", "IM REST error 70001"]),
         1,
@@ -497,7 +497,7 @@ async fn a_70001_is_answered_by_one_renewal_and_one_more_attempt() {
     let err = client.account_check(&["a"]).await.unwrap_err();
     assert_eq!(codes(&err), [Some(70001), Some(70001)]);
     assert_eq!(err.gave_up, Some(GiveUpReason::AlreadyReissued));
-    assert_eq!(client.admin_sig_renewals(), 3);
+    assert_eq!(client.admin_sigs_issued(), 3);
 }
 
 #[tokio::test]
@@ -513,14 +513,14 @@ async fn an_admin_sig_the_server_finds_expired_is_renewed_after_70001() {
     c.admin_sig_margin = 60;
     let client = Client::new(c).unwrap();
     client.account_check(&["a"]).await.unwrap(); // issues the sig at NOW
-    assert_eq!(client.admin_sig_renewals(), 1);
+    assert_eq!(client.admin_sigs_issued(), 1);
     emu.emulator().set_now(NOW + 3_601).unwrap();
     client_now.store(NOW + 3_500, Ordering::SeqCst);
     let (cap, guard) = capture();
     let got = client.account_check(&["a"]).await.unwrap();
     drop(guard);
     assert_eq!(got[0].user_id, "a");
-    assert_eq!(client.admin_sig_renewals(), 2, "renewed after the 70001");
+    assert_eq!(client.admin_sigs_issued(), 2, "renewed after the 70001");
     assert_eq!(
         cap.count(&["the admin UserSig was refused", "IM REST error 70001"]),
         1,
@@ -554,14 +554,14 @@ async fn twenty_tasks_across_the_renewal_point_renew_once() {
     while let Some(r) = first.join_next().await {
         r.unwrap().unwrap();
     }
-    assert_eq!(client.admin_sig_renewals(), 1, "twenty tasks, one sig");
+    assert_eq!(client.admin_sigs_issued(), 1, "twenty tasks, one sig");
     // Before the renewal point (issued at NOW, due at NOW + 3000): kept.
     emu.emulator().set_now(NOW + 2_999).unwrap();
     let mut before = twenty(&client);
     while let Some(r) = before.join_next().await {
         r.unwrap().unwrap();
     }
-    assert_eq!(client.admin_sig_renewals(), 1);
+    assert_eq!(client.admin_sigs_issued(), 1);
     // Past it: the twenty find it due at once, and one renews it.
     emu.emulator().set_now(NOW + 3_000).unwrap();
     let mut after = twenty(&client);
@@ -569,14 +569,14 @@ async fn twenty_tasks_across_the_renewal_point_renew_once() {
         r.unwrap().unwrap();
     }
     assert_eq!(
-        client.admin_sig_renewals(),
+        client.admin_sigs_issued(),
         2,
         "renewed once for twenty tasks"
     );
     // Past the old sig's expiry the new one still works.
     emu.emulator().set_now(NOW + 3_700).unwrap();
     client.query_online_status(&["x"]).await.unwrap();
-    assert_eq!(client.admin_sig_renewals(), 2);
+    assert_eq!(client.admin_sigs_issued(), 2);
 }
 
 // ---- rate limits ----
@@ -875,7 +875,7 @@ async fn spans_carry_service_command_attempt_code_and_latency_and_no_secret() {
     ] {
         assert!(text.contains(part), "{part:?} missing from:\n{text}");
     }
-    assert_eq!(client.admin_sig_renewals(), 3);
+    assert_eq!(client.admin_sigs_issued(), 3);
     // No secret is: the key, any admin UserSig the client issued (at NOW,
     // NOW again after the 70001, and past the renewal point), nor any
     // 16-character piece of them; and no usersig value but "[redacted]".
