@@ -25,6 +25,10 @@ use crate::error::{Batch, ClientError, ErrorKind, TransportFailure};
 use crate::limit::{Limiters, take_slot};
 
 const LOGIN_SVC: &str = "im_open_login_svc";
+
+/// A `RestApi` helper preparing a list's requests (one per batch).
+type BatchHelper<S> =
+    fn(&mut RestApi, &[S], u64, &mut dyn RandomSource) -> Result<Vec<PreparedRequest>, RestError>;
 const OPENIM: &str = "openim";
 
 /// The answer of [`Client::query_online_status`]: every batch's, merged in
@@ -309,17 +313,8 @@ impl Client {
         &self,
         user_ids: &[S],
     ) -> Result<Vec<AccountResult>, ClientError> {
-        let mut out = Vec::with_capacity(user_ids.len());
-        self.batches(
-            "account_check",
-            user_ids,
-            ACCOUNT_BATCH,
-            |api, chunk, now, r| one(api.account_check_at(chunk, now, r)),
-            AccountResult::from_response,
-            |items| out.extend(items),
-        )
-        .await?;
-        Ok(out)
+        self.account_results("account_check", user_ids, RestApi::account_check_at)
+            .await
     }
 
     /// `im_open_login_svc/account_delete`, one call per 100 accounts: each
@@ -332,12 +327,23 @@ impl Client {
         &self,
         user_ids: &[S],
     ) -> Result<Vec<AccountResult>, ClientError> {
+        self.account_results("account_delete", user_ids, RestApi::account_delete_at)
+            .await
+    }
+
+    /// `account_check` or `account_delete`: the `ResultItem`s of every batch.
+    async fn account_results<S: AsRef<str> + Sync>(
+        &self,
+        command: &'static str,
+        user_ids: &[S],
+        prepare: BatchHelper<S>,
+    ) -> Result<Vec<AccountResult>, ClientError> {
         let mut out = Vec::with_capacity(user_ids.len());
         self.batches(
-            "account_delete",
+            command,
             user_ids,
             ACCOUNT_BATCH,
-            |api, chunk, now, r| one(api.account_delete_at(chunk, now, r)),
+            |api, chunk, now, r| one(prepare(api, chunk, now, r)),
             AccountResult::from_response,
             |items| out.extend(items),
         )

@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{
-    APP, KEY, NOW, OTHER_KEY, capture, config, dead_port, emulator, fast_retry, key, login,
+    APP, KEY, NOW, OTHER_KEY, capture, config, dead_port, emulator, fast_retry, has_account, key,
+    login,
 };
 use serde_json::json;
 use tokio::task::JoinSet;
@@ -144,13 +145,7 @@ async fn multiaccount_import_goes_in_batches_of_100_and_gathers_every_failure() 
     bad[120] = String::new();
     let err = client.multiaccount_import(&bad).await.unwrap_err();
     assert!(matches!(err.kind, ErrorKind::Request(_)), "{err:?}");
-    assert!(
-        !emu.emulator()
-            .state()
-            .accounts
-            .iter()
-            .any(|a| a.user_id == "v0")
-    );
+    assert!(!has_account(&emu, "v0"));
 }
 
 #[tokio::test]
@@ -178,8 +173,7 @@ async fn a_failed_batch_names_itself_and_stops_the_call() {
         ),
         "{text}"
     );
-    let st = emu.emulator().state();
-    let imported = |u: &str| st.accounts.iter().any(|a| a.user_id == u);
+    let imported = |u: &str| has_account(&emu, u);
     assert!(imported("w0") && imported("w99"));
     assert!(!imported("w100") && !imported("w199"));
     assert!(
@@ -311,13 +305,7 @@ async fn kick_takes_the_user_off_line_and_70107_offers_import_and_retry() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::SDKAPPID_DISABLED));
-    assert!(
-        !emu.emulator()
-            .state()
-            .accounts
-            .iter()
-            .any(|a| a.user_id == "nobody")
-    );
+    assert!(!has_account(&emu, "nobody"));
 }
 
 #[tokio::test]
@@ -581,12 +569,28 @@ async fn twenty_tasks_across_the_renewal_point_renew_once() {
 
 // ---- rate limits ----
 
-/// 50 kicks at once, of accounts the emulator knows (imported in process,
-/// so that the server's limit is all the burst's).
-async fn burst_of_50(
-    emu: &usersig_emulator::Handle,
-    client: &Client,
-) -> Vec<Result<(), ClientError>> {
+/// An emulator taking 10 calls a second per API (on its real clock, which
+/// its limit follows) and a client for it with these limits and retries.
+async fn limited_to_10(
+    rate_limits: RateLimits,
+    retry: RetryPolicy,
+) -> (usersig_emulator::Handle, Client) {
+    let emu = emulator(|c| {
+        c.rate_limit = 10;
+        c.clock = usersig_emulator::Clock::Real;
+    })
+    .await;
+    let mut c = config(&emu);
+    c.clock = UnixClock::system();
+    c.rate_limits = rate_limits;
+    c.retry = retry;
+    let client = Client::new(c).unwrap();
+    (emu, client)
+}
+
+/// 50 kicks at once, of accounts the emulator knows (logged in in process,
+/// so that the server's limit is all the burst's), each of which must pass.
+async fn burst_of_50(emu: &usersig_emulator::Handle, client: &Client) {
     let users = ids("b", 50);
     for u in &users {
         common::login(emu, u, "tab");
@@ -596,45 +600,41 @@ async fn burst_of_50(
         let client = client.clone();
         tasks.spawn(async move { client.kick(&u).await });
     }
-    let mut out = Vec::new();
-    while let Some(r) = tasks.join_next().await {
-        out.push(r.unwrap());
-    }
-    out
+    let all = async {
+        let mut n = 0;
+        while let Some(r) = tasks.join_next().await {
+            let r = r.unwrap();
+            assert!(r.is_ok(), "{r:?}");
+            n += 1;
+        }
+        n
+    };
+    let done = tokio::time::timeout(Duration::from_secs(40), all)
+        .await
+        .unwrap();
+    assert_eq!(done, 50);
 }
 
 #[tokio::test]
 async fn a_burst_over_the_servers_limit_is_carried_by_60007_retries() {
-    // The server takes 10 calls a second (its real clock); the client's
-    // limit is above it, so the burst draws 60007s, which are retried.
-    let emu = emulator(|c| {
-        c.rate_limit = 10;
-        c.clock = usersig_emulator::Clock::Real;
-    })
-    .await;
-    let mut c = config(&emu);
-    c.clock = UnixClock::system();
-    c.rate_limits =
-        RateLimits::off().with_default(Some(RateLimit::per_second(1_000).with_burst(50)));
-    c.retry = RetryPolicy {
-        max_attempts: 100,
-        backoff: Backoff {
-            base: Duration::from_millis(50),
-            cap: Duration::from_millis(400),
+    // The client's limit is above the server's, so the burst draws 60007s,
+    // which are retried until every call passes.
+    let (emu, client) = limited_to_10(
+        RateLimits::off().with_default(Some(RateLimit::per_second(1_000).with_burst(50))),
+        RetryPolicy {
+            max_attempts: 100,
+            backoff: Backoff {
+                base: Duration::from_millis(50),
+                cap: Duration::from_millis(400),
+            },
+            deadline: Some(Duration::from_secs(30)),
+            retry_writes_on_transport: false,
         },
-        deadline: Some(Duration::from_secs(30)),
-        retry_writes_on_transport: false,
-    };
-    let client = Client::new(c).unwrap();
+    )
+    .await;
     let (cap, guard) = capture();
-    let results = tokio::time::timeout(Duration::from_secs(40), burst_of_50(&emu, &client))
-        .await
-        .unwrap();
+    burst_of_50(&emu, &client).await;
     drop(guard);
-    for r in &results {
-        assert!(r.is_ok(), "{r:?}");
-    }
-    assert_eq!(results.len(), 50);
     let retried = cap.count(&["sending again after the wait", "IM REST error 60007"]);
     assert!(retried > 0, "no 60007 was drawn");
 }
@@ -643,28 +643,16 @@ async fn a_burst_over_the_servers_limit_is_carried_by_60007_retries() {
 async fn a_burst_within_the_client_limit_draws_no_60007() {
     // The same burst with the client's limit at the server's 10 a second:
     // it queues on the client, and not one attempt may fail (one each).
-    let emu = emulator(|c| {
-        c.rate_limit = 10;
-        c.clock = usersig_emulator::Clock::Real;
-    })
+    let (emu, client) = limited_to_10(
+        RateLimits::off().with_api("im_open_login_svc", "kick", Some(RateLimit::per_second(10))),
+        RetryPolicy {
+            deadline: Some(Duration::from_secs(30)),
+            ..RetryPolicy::never()
+        },
+    )
     .await;
-    let mut c = config(&emu);
-    c.clock = UnixClock::system();
-    c.rate_limits =
-        RateLimits::off().with_api("im_open_login_svc", "kick", Some(RateLimit::per_second(10)));
-    c.retry = RetryPolicy {
-        deadline: Some(Duration::from_secs(30)),
-        ..RetryPolicy::never()
-    };
-    let client = Client::new(c).unwrap();
     let started = Instant::now();
-    let results = tokio::time::timeout(Duration::from_secs(40), burst_of_50(&emu, &client))
-        .await
-        .unwrap();
-    for r in &results {
-        assert!(r.is_ok(), "{r:?}");
-    }
-    assert_eq!(results.len(), 50);
+    burst_of_50(&emu, &client).await;
     // 50 calls spaced 100 ms apart: they queued (4.9 s at the least).
     assert!(
         started.elapsed() >= Duration::from_millis(4_800),

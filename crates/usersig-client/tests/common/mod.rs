@@ -73,6 +73,15 @@ pub fn login(emu: &Handle, user: &str, instance: &str) {
     assert_eq!(r.error_code, 0, "{r:?}");
 }
 
+/// Whether the emulator holds the account `user`.
+pub fn has_account(emu: &Handle, user: &str) -> bool {
+    emu.emulator()
+        .state()
+        .accounts
+        .iter()
+        .any(|a| a.user_id == user)
+}
+
 /// Every line a `fmt` subscriber writes, spans opening and closing included.
 #[derive(Clone, Default)]
 pub struct Capture(Arc<Mutex<Vec<u8>>>);
