@@ -183,6 +183,11 @@ async fn clock(State(emu): State<Emulator>, body: Body) -> Result<Response, Emul
     Ok(Json(emu.clock(&req)?).into_response())
 }
 
+async fn fail(State(emu): State<Emulator>, body: Body) -> Result<Response, EmulatorError> {
+    let req: crate::FailRequest = json_body(&emu, body).await?;
+    Ok(Json(emu.fail_next(&req)?).into_response())
+}
+
 async fn reset(State(emu): State<Emulator>) -> Response {
     emu.reset();
     Json(serde_json::json!({ "ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "" }))
@@ -256,6 +261,7 @@ pub fn router(emu: Emulator) -> Router {
         .route("/emulator/v1/state", get(state))
         .route("/emulator/v1/clock", post(clock))
         .route("/emulator/v1/reset", post(reset))
+        .route("/emulator/v1/fail", post(fail))
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn(log_request))
