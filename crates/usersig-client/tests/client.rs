@@ -670,9 +670,9 @@ async fn the_rate_limit_wait_counts_against_the_deadline() {
     let client = Client::new(c).unwrap();
     client.account_check(&["a"]).await.unwrap();
     // The next slot is a second away: past the deadline, so not waited for.
-    let started = Instant::now();
+    // Nothing was sent: had the call waited the second for its slot, it
+    // would have made an attempt.
     let err = client.account_check(&["a"]).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_millis(900));
     assert!(matches!(err.kind, ErrorKind::Deadline), "{err:?}");
     assert!(err.attempts.is_empty());
     assert_eq!(err.gave_up, Some(GiveUpReason::Deadline));
@@ -739,9 +739,9 @@ async fn the_deadline_cuts_the_last_attempts_timeout() {
     let err = client.account_check(&["a"]).await.unwrap_err();
     let took = started.elapsed();
     // 400 ms, 400 ms, then what is left of the second: about 1 s in all,
-    // never the 4 s of ten whole attempts.
+    // never the 4 s of ten whole attempts (the margin is for a loaded host).
     assert!(
-        took >= Duration::from_millis(1_000) && took < Duration::from_millis(1_900),
+        took >= Duration::from_millis(1_000) && took < Duration::from_millis(3_500),
         "{took:?}"
     );
     assert_eq!(err.gave_up, Some(GiveUpReason::Deadline));
