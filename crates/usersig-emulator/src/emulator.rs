@@ -200,6 +200,8 @@ pub(crate) struct Shared {
     pub(crate) manual_offset: Arc<AtomicU64>,
     /// Events requests waiting now.
     waiters: std::sync::atomic::AtomicUsize,
+    /// Failures queued by `POST /emulator/v1/fail`.
+    pub(crate) failures: Mutex<crate::faults::Failures>,
 }
 
 struct AccountRecord {
@@ -237,7 +239,7 @@ impl State {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -407,6 +409,7 @@ impl Emulator {
                 closing,
                 manual_offset,
                 waiters: std::sync::atomic::AtomicUsize::new(0),
+                failures: Mutex::new(crate::faults::Failures::new()),
             }),
         };
         emulator.import_admins(&mut lock(&emulator.shared.state));
@@ -903,9 +906,10 @@ impl Emulator {
     }
 
     /// `POST /emulator/v1/reset`: forgets every account (but the admins'),
-    /// instance, REST kick, notice and log entry. The clock keeps its time;
-    /// deliveries already queued are still sent.
+    /// instance, REST kick, notice, log entry and queued failure. The clock
+    /// keeps its time; deliveries already queued are still sent.
     pub fn reset(&self) {
+        self.clear_failures();
         let mut st = lock(&self.shared.state);
         st.instances = Instances::new(self.shared.policy);
         st.accounts.clear();

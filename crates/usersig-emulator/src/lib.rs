@@ -12,6 +12,7 @@
 mod config;
 mod dashboard;
 mod emulator;
+mod faults;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz_harness;
@@ -26,6 +27,7 @@ pub use dashboard::{DASHBOARD_HTML, dashboard_csp};
 pub use emulator::{
     Emulator, EmulatorError, MAX_INSTANCE_ID_LEN, MAX_USER_ID_LEN, MAX_WAIT, parse_json,
 };
+pub use faults::{FailRequest, FailResponse, MAX_FAILURE_COUNT, MAX_FAILURE_INFO, MAX_FAILURES};
 pub use rest::RestBody;
 pub use server::{
     BackgroundHandle, Handle, StartError, redact_query, router, serve, start, start_in_background,

@@ -16,6 +16,7 @@
 //! | `random` absent or not 0 to 4294967295 | 60002 |
 //! | `contenttype` absent or not `json` | 60002 |
 //! | an API the emulator does not have | 60009 (bad URL) |
+//! | a failure queued by [`Emulator::fail_next`] | its code |
 //! | over the rate limit of the API | 60007 |
 //! | `identifier` not an App admin | 60010 |
 //! | the `usersig` (the verifier's failures, then a REST kick's revocation) | 70001, 70002, 70003, 70009, 70013, 70014, 70052 ([`ErrorCode::from_verify_error`]) |
@@ -176,6 +177,14 @@ impl Emulator {
                 "no such API: this emulator answers im_open_login_svc/account_import, multiaccount_import, account_check, account_delete, kick and openim/query_online_status",
             );
         };
+        if let Some(answer) = self.take_failure(api) {
+            tracing::debug!(
+                service,
+                command,
+                "REST call answered with a requested failure"
+            );
+            return Ok(answer);
+        }
         if !self.shared.rate.allow(api) {
             return refuse(
                 ErrorCode::REST_FREQUENCY,

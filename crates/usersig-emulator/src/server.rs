@@ -230,6 +230,11 @@ async fn no_icon() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+async fn fail(State(emu): State<Emulator>, body: Body) -> Result<Response, EmulatorError> {
+    let req: crate::FailRequest = json_body(&emu, body).await?;
+    Ok(Json(emu.fail_next(&req)?).into_response())
+}
+
 async fn reset(State(emu): State<Emulator>) -> Response {
     emu.reset();
     Json(serde_json::json!({ "ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "" }))
@@ -307,6 +312,7 @@ pub fn router(emu: Emulator) -> Router {
         .route("/emulator/v1/reset", post(reset))
         .route("/emulator/v1/issue", post(issue))
         .route("/emulator/v1/kick", post(kick))
+        .route("/emulator/v1/fail", post(fail))
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn(log_request))

@@ -843,9 +843,11 @@ impl RestApi {
     }
 
     /// `im_open_login_svc/multiaccount_import`, one request per
-    /// [`ACCOUNT_BATCH`] accounts (none for an empty list), each
-    /// `{"AccountList":[{"UserID":..},..]}`: Tencent's current form, whose
-    /// list holds objects (the old form, `Accounts`, held the strings).
+    /// [`ACCOUNT_BATCH`] accounts (none for an empty list), in the current
+    /// form of Tencent's page: `{"AccountList":[{"UserID":..},..]}` (the
+    /// old form, `{"Accounts":[..]}`, lists the UserIDs as strings; a list
+    /// of strings under `AccountList` is neither).
+    /// <https://cloud.tencent.com/document/product/269/4919>
     ///
     /// # Errors
     /// [`RestError::InvalidArgument`] for an empty UserID; as [`prepare_at`](Self::prepare_at).
@@ -1118,5 +1120,125 @@ pub fn failed_accounts(response: &RestResponse) -> Result<Vec<String>, RestError
         Some(v) => {
             Vec::<String>::deserialize(v).map_err(|_| TransportError::Field("FailAccounts").into())
         }
+    }
+}
+
+/// `AccountStatus` of an account in an `account_check` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccountStatus {
+    /// `Imported`: the account exists.
+    Imported,
+    /// `NotImported`: it does not.
+    NotImported,
+    /// Any other value, kept.
+    Other(String),
+}
+
+impl AccountStatus {
+    fn parse(s: String) -> Self {
+        match s.as_str() {
+            "Imported" => Self::Imported,
+            "NotImported" => Self::NotImported,
+            _ => Self::Other(s),
+        }
+    }
+}
+
+/// One account's answer in `account_check` or `account_delete`: an item of
+/// `ResultItem`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountResult {
+    /// `UserID`.
+    pub user_id: String,
+    /// `ResultCode`: 0 when the account was checked or deleted; for
+    /// `account_delete`, 70107 for an account that does not exist.
+    pub code: ErrorCode,
+    /// `ResultInfo` (usually empty).
+    pub info: String,
+    /// `AccountStatus`: given by `account_check`, absent from `account_delete`.
+    pub status: Option<AccountStatus>,
+}
+
+impl AccountResult {
+    /// Whether `account_check` found the account imported.
+    pub fn is_imported(&self) -> bool {
+        self.status == Some(AccountStatus::Imported)
+    }
+
+    /// Reads `ResultItem` of an `account_check` or `account_delete` response
+    /// (an absent list reads as empty).
+    ///
+    /// # Errors
+    /// [`TransportError::Field`] when `ResultItem` is not a list of items
+    /// with a `UserID` string and a `ResultCode` number.
+    pub fn from_response(response: &RestResponse) -> Result<Vec<Self>, RestError> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(rename = "UserID")]
+            user_id: String,
+            #[serde(rename = "ResultCode")]
+            code: u32,
+            #[serde(rename = "ResultInfo", default)]
+            info: Option<String>,
+            #[serde(rename = "AccountStatus", default)]
+            status: Option<String>,
+        }
+        let raw = match response.body.get("ResultItem") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(v) => {
+                Vec::<Raw>::deserialize(v).map_err(|_| TransportError::Field("ResultItem"))?
+            }
+        };
+        Ok(raw
+            .into_iter()
+            .map(|r| Self {
+                user_id: r.user_id,
+                code: ErrorCode(r.code),
+                info: r.info.unwrap_or_default(),
+                status: r.status.map(AccountStatus::parse),
+            })
+            .collect())
+    }
+}
+
+/// An account `query_online_status` answered no status for: an item of
+/// `ErrorList` (70107 for an account that was never imported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountError {
+    /// `To_Account`.
+    pub account: String,
+    /// `ErrorCode`.
+    pub code: ErrorCode,
+}
+
+impl AccountError {
+    /// Reads `ErrorList` of a `query_online_status` response (an absent
+    /// list reads as empty).
+    ///
+    /// # Errors
+    /// [`TransportError::Field`] when `ErrorList` is not a list of items
+    /// with a `To_Account` string and an `ErrorCode` number.
+    pub fn from_response(response: &RestResponse) -> Result<Vec<Self>, RestError> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(rename = "To_Account")]
+            account: String,
+            #[serde(rename = "ErrorCode")]
+            code: u32,
+        }
+        let raw = match response.body.get("ErrorList") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(v) => {
+                Vec::<Raw>::deserialize(v).map_err(|_| TransportError::Field("ErrorList"))?
+            }
+        };
+        Ok(raw
+            .into_iter()
+            .map(|r| Self {
+                account: r.account,
+                code: ErrorCode(r.code),
+            })
+            .collect())
     }
 }

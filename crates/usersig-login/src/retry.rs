@@ -19,7 +19,9 @@
 //!
 //! and in every case: at most [`RetryPolicy::max_attempts`] attempts in all
 //! (the one renewal of the admin UserSig comes on top), and no wait that
-//! would end past the policy's deadline.
+//! would end past the policy's deadline. The deadline bounds the attempts
+//! too: [`Retrier::attempt_timeout`] shortens an attempt's timeout to the
+//! time left, and says when none is.
 //!
 //! ```
 //! use core::time::Duration;
@@ -288,6 +290,26 @@ impl Retrier {
             return Decision::GiveUp(GiveUpReason::Deadline);
         }
         Decision::Retry { after }
+    }
+
+    /// The time left before the policy's deadline, `elapsed` after the
+    /// call started: `None` without a deadline, zero once it has passed.
+    pub fn time_left(&self, elapsed: Duration) -> Option<Duration> {
+        self.policy.deadline.map(|d| d.saturating_sub(elapsed))
+    }
+
+    /// The timeout to give the next attempt, `elapsed` after the call
+    /// started, when an attempt may take up to `timeout` by itself: the
+    /// shorter of `timeout` and the time left before the deadline, so that
+    /// the deadline bounds the whole call, the attempts' own time included.
+    /// `None` once the deadline has passed: send nothing more, and give up
+    /// ([`GiveUpReason::Deadline`]).
+    pub fn attempt_timeout(&self, elapsed: Duration, timeout: Duration) -> Option<Duration> {
+        match self.time_left(elapsed) {
+            None => Some(timeout),
+            Some(left) if left.is_zero() => None,
+            Some(left) => Some(timeout.min(left)),
+        }
     }
 
     fn past_deadline(&self, elapsed: Duration, wait: Duration) -> bool {

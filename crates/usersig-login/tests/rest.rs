@@ -12,8 +12,8 @@ use usersig::SecretKey;
 use usersig_login::ErrorClass;
 use usersig_login::ErrorCode;
 use usersig_login::rest::{
-    AccountImport, AdminSigCache, OnlineStatus, Presence, Region, RestApi, RestError,
-    TransportError, failed_accounts, parse_response,
+    AccountError, AccountImport, AccountResult, AccountStatus, AdminSigCache, OnlineStatus,
+    Presence, Region, RestApi, RestError, TransportError, failed_accounts, parse_response,
 };
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
@@ -388,12 +388,12 @@ fn batches_are_split_at_the_api_limits() {
             100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 34
         ]
     );
-    // Tencent's current form: the list holds objects, not the strings of
-    // the old `Accounts` form.
+    // The current form of Tencent's page: objects with a UserID.
     assert_eq!(
         b[12]["AccountList"][33],
-        serde_json::json!({ "UserID": "u1233" })
+        serde_json::json!({"UserID": "u1233"})
     );
+    assert_eq!(b[0]["AccountList"][0], serde_json::json!({"UserID": "u0"}));
     // Each request draws its own random.
     let randoms: Vec<_> = reqs.iter().map(|r| r.random()).collect();
     assert_eq!(randoms, (1..=13).collect::<Vec<_>>());
@@ -465,6 +465,86 @@ fn ok_responses_keep_the_rest_of_the_body() {
     assert_eq!(failed_accounts(&r).unwrap(), ["x"]);
     let r = parse_response(200, br#"{"ActionStatus":"OK"}"#).unwrap();
     assert!(failed_accounts(&r).unwrap().is_empty());
+}
+
+#[test]
+fn account_results_and_error_lists_are_typed() {
+    // The answers of account_check, account_delete and query_online_status
+    // in the shape of Tencent's documented examples.
+    let check = parse_response(
+        200,
+        br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","ResultItem":[
+            {"UserID":"UserID_1","ResultCode":0,"ResultInfo":"","AccountStatus":"NotImported"},
+            {"UserID":"UserID_2","ResultCode":0,"ResultInfo":"","AccountStatus":"Imported"},
+            {"UserID":"UserID_3","ResultCode":0,"AccountStatus":"Frozen"}]}"#,
+    )
+    .unwrap();
+    let items = AccountResult::from_response(&check).unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0].user_id, "UserID_1");
+    assert_eq!(items[0].status, Some(AccountStatus::NotImported));
+    assert!(!items[0].is_imported());
+    assert!(items[1].is_imported());
+    assert_eq!(items[1].code, ErrorCode(0));
+    assert_eq!(items[2].status, Some(AccountStatus::Other("Frozen".into())));
+    assert_eq!(items[2].info, "");
+
+    let delete = parse_response(
+        200,
+        br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","ResultItem":[
+            {"ResultCode":0,"ResultInfo":"","UserID":"UserID_1"},
+            {"ResultCode":70107,"ResultInfo":"Err_TLS_PT_Open_Login_Account_Not_Exist","UserID":"UserID_2"}]}"#,
+    )
+    .unwrap();
+    let items = AccountResult::from_response(&delete).unwrap();
+    assert_eq!(items[0].code, ErrorCode(0));
+    assert_eq!(items[0].status, None);
+    assert_eq!(items[1].code, ErrorCode::ACCOUNT_NOT_IMPORTED);
+    assert_eq!(items[1].info, "Err_TLS_PT_Open_Login_Account_Not_Exist");
+    assert!(!items[1].is_imported());
+
+    let online = parse_response(
+        200,
+        br#"{"ActionStatus":"OK","ErrorCode":0,"QueryResult":[],"ErrorList":[{"To_Account":"UserID_3","ErrorCode":70107}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        AccountError::from_response(&online).unwrap(),
+        [AccountError {
+            account: "UserID_3".into(),
+            code: ErrorCode(70107)
+        }]
+    );
+    // Absent lists read as empty; lists of the wrong shape are transport errors.
+    let bare = parse_response(200, br#"{"ActionStatus":"OK","ErrorCode":0}"#).unwrap();
+    assert!(AccountResult::from_response(&bare).unwrap().is_empty());
+    assert!(AccountError::from_response(&bare).unwrap().is_empty());
+    for (body, field) in [
+        (
+            &br#"{"ActionStatus":"OK","ResultItem":{"UserID":"a"}}"#[..],
+            "ResultItem",
+        ),
+        (
+            br#"{"ActionStatus":"OK","ResultItem":[{"UserID":1,"ResultCode":0}]}"#,
+            "ResultItem",
+        ),
+        (
+            br#"{"ActionStatus":"OK","ResultItem":[{"UserID":"a"}]}"#,
+            "ResultItem",
+        ),
+        (
+            br#"{"ActionStatus":"OK","ErrorList":[{"To_Account":"a","ErrorCode":"70107"}]}"#,
+            "ErrorList",
+        ),
+    ] {
+        let r = parse_response(200, body).unwrap();
+        let err = if field == "ResultItem" {
+            AccountResult::from_response(&r).unwrap_err()
+        } else {
+            AccountError::from_response(&r).unwrap_err()
+        };
+        assert_eq!(err, RestError::Transport(TransportError::Field(field)));
+    }
 }
 
 #[test]

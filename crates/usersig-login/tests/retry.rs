@@ -328,3 +328,45 @@ fn reasons_and_attempts_read_plainly() {
     call.on_failure(Failure::Transport, Duration::ZERO, &mut top());
     assert_eq!(call.attempts()[0].to_string(), "transport failure");
 }
+
+#[test]
+fn the_deadline_bounds_the_attempts_own_time_too() {
+    let policy = RetryPolicy {
+        deadline: Some(Duration::from_secs(10)),
+        ..RetryPolicy::default()
+    };
+    let call = policy.start(true);
+    let five = Duration::from_secs(5);
+    // Room for a whole attempt: its own timeout.
+    assert_eq!(
+        call.time_left(Duration::from_secs(2)),
+        Some(Duration::from_secs(8))
+    );
+    assert_eq!(
+        call.attempt_timeout(Duration::from_secs(2), five),
+        Some(five)
+    );
+    // Less left than an attempt may take: what is left.
+    assert_eq!(
+        call.attempt_timeout(Duration::from_millis(7_500), five),
+        Some(Duration::from_millis(2_500))
+    );
+    // Nothing left, or past it: no attempt.
+    assert_eq!(
+        call.time_left(Duration::from_secs(10)),
+        Some(Duration::ZERO)
+    );
+    assert_eq!(call.attempt_timeout(Duration::from_secs(10), five), None);
+    assert_eq!(call.attempt_timeout(Duration::from_secs(11), five), None);
+    // No deadline: the attempt's own timeout, however late.
+    let unbounded = RetryPolicy {
+        deadline: None,
+        ..RetryPolicy::default()
+    }
+    .start(true);
+    assert_eq!(unbounded.time_left(Duration::from_secs(3600)), None);
+    assert_eq!(
+        unbounded.attempt_timeout(Duration::from_secs(3600), five),
+        Some(five)
+    );
+}

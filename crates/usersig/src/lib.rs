@@ -9,11 +9,6 @@
     )
 )]
 
-/// The repository README's Rust examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct RepositoryReadme;
-
 mod codec;
 #[cfg(feature = "chrono")]
 mod datetime;
