@@ -37,6 +37,21 @@ def vectors() -> dict[str, Any]:
     return load_vectors()
 
 
+# Files tests keep for people to look at (a screenshot), listed at the end of
+# the run.
+KEPT: list[pathlib.Path] = []
+
+
+def keep_artifact(path: pathlib.Path) -> None:
+    """Names ``path`` in the summary at the end of the pytest run."""
+    KEPT.append(path)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for path in KEPT:
+        terminalreporter.write_line(f"test artifact: {path}")
+
+
 def examples_on_path() -> None:
     """The example app's modules (examples/python) importable by name."""
     if str(EXAMPLES) not in sys.path:
