@@ -192,3 +192,41 @@ def test_the_usersig_web_django_example(monkeypatch: pytest.MonkeyPatch) -> None
     reply = view(RequestFactory().post("/im/callback?" + forged, data=body, content_type="application/json"))
     assert (reply.status_code, json.loads(reply.content)["ErrorInfo"]) == (401, "malformed")
     assert seen == [("alice", "Logout")]
+
+
+def test_the_repository_readme_fastapi_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+    from servers import serve_asgi
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    examples = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "usersig.web.fastapi" in b]
+    assert len(examples) == 2 and "usersig_response" in examples[0] and "CallbackRoute" in examples[1]
+    monkeypatch.setenv("SDKAPPID", str(DEMO_APP))
+    monkeypatch.setenv("USERSIG_SECRET_KEY", DEMO_KEY)
+    monkeypatch.setenv("IM_CALLBACK_TOKEN", "xxxxyyyy")
+    seen: list[tuple[str, str]] = []
+    ns: dict[str, Any] = {
+        "__name__": "readme_example",
+        "current_user": lambda: "alice",
+        "record_presence": lambda account, action: seen.append((account, action)),
+    }
+    for example in examples:  # one module: the second uses the first's app
+        exec(compile(example, str(REPO / "README.md"), "exec"), ns)
+    with serve_asgi(ns["app"]) as url, httpx.Client(base_url=url, timeout=10) as client:
+        reply = client.post("/usersig")
+        assert reply.status_code == 200 and reply.headers["cache-control"] == "no-store"
+        issued = reply.json()
+        assert (issued["sdkAppId"], issued["userId"]) == (DEMO_APP, "alice")
+        claims = Verifier(DEMO_APP, DEMO_KEY).verify("alice", issued["userSig"])
+        assert (claims.expire, claims.expires_at) == (86400, issued["expireAt"])
+
+        query, body = signed_state_change("alice", "Login", int(time.time()))
+        reply = client.post("/im/callback?" + query, content=body)
+        assert (reply.status_code, reply.json()) == (200, {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""})
+        forged = query.replace("Sign=", "Sign=0")
+        reply = client.post("/im/callback?" + forged, content=body)
+        assert (reply.status_code, reply.json()["ActionStatus"], reply.json()["ErrorInfo"]) == (401, "FAIL", "malformed")
+        other_app = query.replace(f"SdkAppid={DEMO_APP}", f"SdkAppid={DEMO_APP + 1}")
+        reply = client.post("/im/callback?" + other_app, content=body)
+        assert (reply.status_code, reply.json()["ErrorInfo"]) == (401, "app_id_mismatch")
+    assert seen == [("alice", "Login")]

@@ -17,6 +17,27 @@ def test_stubtest_passes() -> None:
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_the_package_and_the_examples_pass_mypy_strict(tmp_path: "pathlib.Path") -> None:
+    # The sources (python/usersig, the same files the wheel holds) and the
+    # example backend, which type-checks against them and the frameworks'
+    # own types (django-stubs for Django).
+    from mypy import api
+
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    out, err, status = api.run(
+        [
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / "c"),
+            str(repo / "python" / "usersig"),
+            str(repo / "examples" / "python"),
+        ]
+    )
+    assert status == 0, out + err
+    assert out.startswith("Success: no issues found"), out
+
+
 def test_a_prepared_request_unpacks_typed(tmp_path: "pathlib.Path") -> None:
     from mypy import api
 
