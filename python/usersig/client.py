@@ -21,12 +21,14 @@ Install with ``pip install "usersig[client]"`` (httpx).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import re
 import threading
 import time
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, Callable, NoReturn, Optional, Union
+from urllib.parse import urlsplit
 
 try:
     import httpx
@@ -301,6 +303,20 @@ def _declared_length(response: httpx.Response) -> int:
         return 0
 
 
+def _loopback(base_url: str) -> bool:
+    """Whether ``base_url`` names a loopback host (``localhost``,
+    ``127.0.0.0/8``, ``[::1]``): such requests go to no proxy, whatever the
+    environment says, since an ``http://`` one would carry the admin UserSig
+    in clear text to it."""
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _chunks(user_ids: Iterable[str], size: int) -> list[list[str]]:
     if isinstance(user_ids, str):
         raise TypeError("user_ids must be an iterable of str, not a str")
@@ -418,7 +434,11 @@ class Client(_Base):
             admin_sig_margin=admin_sig_margin,
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client(timeout=timeout)
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.Client(timeout=timeout, trust_env=not _loopback(self.base_url))
+        )
         # Every wait (the rate limit's, the backoff's) goes through here.
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -577,7 +597,11 @@ class AsyncClient(_Base):
             admin_sig_margin=admin_sig_margin,
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=timeout)
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.AsyncClient(timeout=timeout, trust_env=not _loopback(self.base_url))
+        )
         # Every wait (the rate limit's, the backoff's) goes through here.
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 

@@ -686,6 +686,22 @@ def test_an_oversized_answer_is_refused_as_it_arrives() -> None:
     assert e.value.kind == "too_large"
 
 
+def test_a_loopback_base_url_goes_to_no_proxy(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy that is not there: a request sent to it would fail.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with client(emu, retry=RetryPolicy.never()) as c:
+        assert c.account_check([ADMIN])[0]["AccountStatus"] == "Imported"
+
+    async def go() -> None:
+        async with aclient(emu, retry=RetryPolicy.never()) as a:
+            await a.kick(ADMIN)
+
+    run(go())
+
+
 def test_httpx_logs_no_admin_sig(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
         with client(emu) as c:
