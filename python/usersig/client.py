@@ -179,9 +179,8 @@ class _Core:
         self.clock = clock or time.time
         self.lock = threading.Lock()
         self.generation = 0
-
-    def now(self) -> int:
-        return int(self.clock())
+        # Whether the httpx client's default timeout is ``timeout`` already.
+        self.http_has_timeout = False
 
     def prepare(self, prepare: _Prepare) -> tuple[PreparedRequest, int]:
         """A request prepared afresh (a new ``random``, the cached admin
@@ -189,7 +188,7 @@ class _Core:
         carries."""
         with self.lock:
             before = self.api.admin_sig_expires_at
-            request = prepare(self.api, self.now())
+            request = prepare(self.api, int(self.clock()))
             after = self.api.admin_sig_expires_at
             if after != before:
                 self.generation += 1
@@ -239,7 +238,7 @@ class _Call:
         """The request of the next attempt and its timeout."""
         request, self.generation = self.core.prepare(self.make)
         self.attempt += 1
-        timeout = self.core.timeout
+        timeout: Any = self.core.timeout
         deadline = self.core.retry.deadline
         if deadline is not None and self.last is not None:
             # A retry: it may take only what is left of the deadline.
@@ -247,15 +246,21 @@ class _Call:
             if left <= 0:
                 self.give_up(self.last, "deadline")
             if not isinstance(timeout, httpx.Timeout):
-                timeout = min(float(timeout), left)
+                return request, min(float(timeout), left)
+        if self.core.http_has_timeout:
+            # The httpx client's own (the same): merging it costs a few us.
+            timeout = httpx.USE_CLIENT_DEFAULT
         return request, timeout
 
     def done(self, status: int, body: bytes) -> RestResponse:
         response = parse_response(status, body)
-        self.logged("OK")
+        if log.isEnabledFor(logging.DEBUG):
+            self.logged("OK")
         return response
 
     def logged(self, outcome: object) -> None:
+        if not log.isEnabledFor(logging.DEBUG):
+            return
         log.debug(
             "%s/%s attempt %d: %s in %.1f ms",
             self.service,
@@ -321,6 +326,8 @@ def _chunks(user_ids: Iterable[str], size: int) -> list[list[str]]:
     if isinstance(user_ids, str):
         raise TypeError("user_ids must be an iterable of str, not a str")
     ids = list(user_ids)
+    if len(ids) <= size:
+        return [ids] if ids else []
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
@@ -439,6 +446,7 @@ class Client(_Base):
             if http_client is not None
             else httpx.Client(timeout=timeout, trust_env=not _loopback(self.base_url))
         )
+        self._core.http_has_timeout = self._http.timeout == httpx.Timeout(timeout)
         # Every wait (the rate limit's, the backoff's) goes through here.
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -462,10 +470,16 @@ class Client(_Base):
             request, timeout = call.next()
             failure: _Failure
             try:
-                with self._http.stream(
-                    "POST", request.url, content=request.body, headers=request.headers, timeout=timeout
-                ) as reply:
+                reply = self._http.send(
+                    self._http.build_request(
+                        "POST", request.url, content=request.body, headers=request.headers, timeout=timeout
+                    ),
+                    stream=True,  # read below, up to the cap
+                )
+                try:
                     body = self._read(reply)
+                finally:
+                    reply.close()
                 return call.done(reply.status_code, body)
             except (ApiError, TransportError) as e:
                 failure = e
@@ -602,6 +616,7 @@ class AsyncClient(_Base):
             if http_client is not None
             else httpx.AsyncClient(timeout=timeout, trust_env=not _loopback(self.base_url))
         )
+        self._core.http_has_timeout = self._http.timeout == httpx.Timeout(timeout)
         # Every wait (the rate limit's, the backoff's) goes through here.
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -625,10 +640,16 @@ class AsyncClient(_Base):
             request, timeout = call.next()
             failure: _Failure
             try:
-                async with self._http.stream(
-                    "POST", request.url, content=request.body, headers=request.headers, timeout=timeout
-                ) as reply:
+                reply = await self._http.send(
+                    self._http.build_request(
+                        "POST", request.url, content=request.body, headers=request.headers, timeout=timeout
+                    ),
+                    stream=True,  # read below, up to the cap
+                )
+                try:
                     body = await self._read(reply)
+                finally:
+                    await reply.aclose()
                 return call.done(reply.status_code, body)
             except (ApiError, TransportError) as e:
                 failure = e
