@@ -710,3 +710,12 @@ def test_httpx_logs_no_admin_sig(emu: Emulator, caplog: pytest.LogCaptureFixture
     assert "HTTP Request: POST" in text and "usersig=[redacted]" in text
     sig = Signer(TEST_SDKAPPID, TEST_KEY).sign(ADMIN, 604800, now=T0)
     assert sig[:24] not in text
+
+
+def test_the_module_docstring_example() -> None:
+    import doctest
+
+    import usersig.client
+
+    result = doctest.testmod(usersig.client, verbose=False)
+    assert (result.attempted, result.failed) == (2, 0)
