@@ -494,7 +494,11 @@ def test_20_tasks_renew_once_across_a_clock_advance(emu: Emulator, issued: Issue
     assert all(account(emu, f"s{i}")["ImportedBy"] == "rest" for i in range(20))
 
 
-BURST = RetryPolicy(10, backoff=Backoff(base=0.05, cap=0.2), deadline=30.0)
+# Enough patience for the server's limit to let a call through: the
+# emulator's limit refills one call every 1/rate seconds, and a full-jitter
+# backoff can wait far less than its ceiling, so the ceilings add up to many
+# seconds (the calls go as soon as a slot is free; the deadline bounds it).
+BURST = RetryPolicy(20, backoff=Backoff(base=0.25, cap=1.0), deadline=60.0)
 
 
 def test_a_burst_of_50_at_the_servers_rate_limit_surfaces_no_error() -> None:
