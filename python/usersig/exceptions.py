@@ -27,8 +27,8 @@ Hierarchy::
     └── RoomMismatchError           expected, found
 
     LoginError(Exception)
-    ├── ApiError                    code, info, error_class, request_id, waiting_time
-    ├── TransportError              kind, status, field
+    ├── ApiError                    code, info, error_class, request_id, waiting_time, attempts, gave_up
+    ├── TransportError              kind, status, field, attempts, gave_up
     ├── SigRefusedError             code, kind, issued_at, kicked_at
     ├── CallbackError(UserSigError) kind, parameter, ...
     ├── PreflightError(ValueError)  code, kind, ...
@@ -40,7 +40,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 if TYPE_CHECKING:
-    from usersig._native import ErrorClass, ErrorCode
+    from collections.abc import Sequence
+
+    from usersig._native import Attempt, ErrorClass, ErrorCode
 
 __all__ = [
     "UserSigError",
@@ -213,7 +215,17 @@ class ApiError(LoginError):
     ``REISSUE``, ``IMPORT``, ``CONFIG``, ``STOP``, ``UNKNOWN``),
     ``request_id`` the RequestId when the API gives one, ``waiting_time``
     the seconds the server asked to wait (60022), else None.
+
+    Raised by ``usersig.client`` after its retries, it also carries
+    ``attempts``, every failed attempt of the call in order (each an
+    ``Attempt``: its code, class and time), and ``gave_up``, why no more
+    were made (``RetryDecision.reason``: ``"not_retryable"``,
+    ``"attempts_exhausted"``, ``"deadline"``, ``"already_reissued"``...);
+    from ``parse_response`` they are ``()`` and None.
     """
+
+    attempts: Sequence[Attempt] = ()
+    gave_up: Optional[str] = None
 
     def __init__(
         self,
@@ -238,8 +250,14 @@ class TransportError(LoginError):
 
     ``kind``: ``"status"`` (the HTTP status, in ``status``, is not 200),
     ``"too_large"``, ``"not_json"``, ``"not_an_object"`` or ``"field"`` (the
-    field named by ``field`` is missing or has the wrong type).
+    field named by ``field`` is missing or has the wrong type); from
+    ``usersig.client`` also ``"network"`` (no answer: the connection was
+    refused, reset, or failed otherwise) and ``"timeout"``. ``attempts`` and
+    ``gave_up`` as for ``ApiError``.
     """
+
+    attempts: Sequence[Attempt] = ()
+    gave_up: Optional[str] = None
 
     def __init__(
         self, message: str, *, kind: str, status: Optional[int] = None, field: Optional[str] = None

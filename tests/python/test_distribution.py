@@ -86,3 +86,11 @@ def test_the_metadata_names_the_licence_and_the_abi3_tag() -> None:
 def test_the_pytest_plugin_is_declared() -> None:
     [plugin] = [e for e in DIST.entry_points if e.group == "pytest11"]
     assert (plugin.name, plugin.value) == ("usersig", "usersig.pytest_plugin")
+
+
+def test_the_client_extra_brings_httpx() -> None:
+    meta = DIST.metadata
+    assert "client" in (meta.get_all("Provides-Extra") or [])
+    requires = [r.replace(" ", "").replace('"', "'") for r in meta.get_all("Requires-Dist") or []]
+    assert "httpx>=0.24;extra=='client'" in requires, requires
+    assert "httpx>=0.24;extra=='test'" in requires, requires

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from conftest import DEMO_APP, DEMO_KEY, REPO
 
+import usersig
 from usersig import Verifier
 
 README = REPO / "python" / "README.md"
@@ -39,6 +40,7 @@ def test_every_example_is_run() -> None:
         "def test_a_page_is_logged_out",
         "usersig.web.flask",
         "usersig.web.django",
+        "from usersig.client import Client\n",
     )
     assert len(examples) == len(markers)
     assert all(sum(m in b for m in markers) == 1 for b in examples)
@@ -92,6 +94,30 @@ def test_the_rest_request_example(monkeypatch: pytest.MonkeyPatch) -> None:
     params = dict(parse_qsl(urlsplit(url).query))
     assert params["identifier"] == "administrator"
     Verifier(DEMO_APP, DEMO_KEY).verify("administrator", params["usersig"])
+
+
+def test_the_rest_client_example(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import usersig.client
+    from usersig.testing import Emulator
+
+    example = block("from usersig.client import Client\n")
+    repository = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"```python\n{example}```" in repository  # the same five lines there
+    real = usersig.client.Client
+    with Emulator(DEMO_APP, DEMO_KEY) as emu:
+
+        def to_the_emulator(*args: Any, **kw: Any) -> usersig.client.Client:
+            assert kw.pop("region") == "singapore"
+            return real(*args, base_url=emu.url, **kw)
+
+        monkeypatch.setattr(usersig.client, "Client", to_the_emulator)
+        monkeypatch.setenv("SDKAPPID", str(DEMO_APP))
+        monkeypatch.setenv("USERSIG_SECRET_KEY", DEMO_KEY)
+        sig = usersig.Signer(DEMO_APP, DEMO_KEY).sign("alice", 3600)
+        assert emu.login("alice", sig, instance_id="tab1")["ErrorCode"] == 0
+        exec(compile(example, str(README), "exec"), {"__name__": "readme_example"})
+        assert [e["Reason"] for e in emu.events("tab1")["Events"]] == ["REST_API_Kick"]
+    assert capsys.readouterr().out == "alice Offline []\n"  # bob was never imported: not in the answer
 
 
 def test_the_callback_example(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,3 +59,27 @@ def test_a_prepared_request_unpacks_typed(tmp_path: "pathlib.Path") -> None:
         '"dict[str, str]"',
         '"bytes"',
     ], out + err
+
+
+def test_the_package_type_checks_under_mypy_strict(tmp_path: "pathlib.Path") -> None:
+    """The package's Python modules (usersig.client, usersig.login, ...) as
+    installed, against the stubs, with every strict check. They are checked
+    from a copy: mypy reports no errors in what it finds in site-packages."""
+    import shutil
+
+    from mypy import api
+
+    import usersig
+
+    installed = pathlib.Path(usersig.__file__).parent
+    copy = tmp_path / "src" / "usersig"
+    copy.mkdir(parents=True)
+    files = [f for f in installed.iterdir() if f.suffix in (".py", ".pyi") or f.name == "py.typed"]
+    assert {"client.py", "login.py", "_native.pyi", "py.typed"} <= {f.name for f in files}
+    for f in files:
+        shutil.copy(f, copy / f.name)
+    out, err, status = api.run(
+        ["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "c"), str(copy)]
+    )
+    assert status == 0, out + err
+    assert out.startswith("Success: no issues found in "), out + err
