@@ -141,6 +141,13 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Emul
     })
 }
 
+/// `timeout` from now, at most a year (`Instant + Duration` panics past
+/// the clock's range).
+fn far_deadline(timeout: Duration) -> tokio::time::Instant {
+    const YEAR: Duration = Duration::from_secs(365 * 86_400);
+    tokio::time::Instant::now() + timeout.min(YEAR)
+}
+
 pub(crate) fn truncate(s: &mut String, max: usize) {
     if s.len() > max {
         let mut cut = max;
@@ -1119,10 +1126,10 @@ impl Emulator {
     }
 
     /// Waits until every webhook queued so far is delivered (or failed), at
-    /// most `timeout`; returns whether none is left. Deliveries run only
-    /// while a server runs the emulator.
+    /// most `timeout` (a longer one counts as a year); returns whether none
+    /// is left. Deliveries run only while a server runs the emulator.
     pub async fn wait_webhooks(&self, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = far_deadline(timeout);
         loop {
             let changed = self.shared.webhooks_changed.notified();
             tokio::pin!(changed);

@@ -13,6 +13,11 @@ use governor::nanos::Nanos;
 use governor::state::keyed::HashMapStateStore;
 use governor::{Quota, RateLimiter};
 
+/// The most seconds past the start the limits count (about 146 years):
+/// `governor` counts in `u64` nanoseconds and panics on a longer time, so a
+/// manual clock set further on leaves the limits' clock here.
+const MAX_RATE_SECS: u64 = (u64::MAX / 4) / 1_000_000_000;
+
 /// The time the limits count with: real, or the manual clock's seconds since start.
 #[derive(Clone, Debug)]
 pub(crate) struct RateClock {
@@ -25,8 +30,10 @@ impl Clock for RateClock {
 
     fn now(&self) -> Nanos {
         match &self.manual {
-            Some(secs) => Nanos::from(Duration::from_secs(secs.load(Ordering::Relaxed))),
-            None => Nanos::from(self.start.elapsed()),
+            Some(secs) => Nanos::from(Duration::from_secs(
+                secs.load(Ordering::Relaxed).min(MAX_RATE_SECS),
+            )),
+            None => Nanos::from(self.start.elapsed().min(Duration::from_secs(MAX_RATE_SECS))),
         }
     }
 }

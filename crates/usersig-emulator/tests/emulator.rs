@@ -974,6 +974,50 @@ async fn rate_limit_per_api_per_second() {
     emu.handle.shutdown().await;
 }
 
+/// A manual clock set centuries on (past `governor`'s 584 years of
+/// nanoseconds) still answers REST calls, still rate-limited.
+#[tokio::test]
+async fn a_clock_set_centuries_on_keeps_the_rate_limit_working() {
+    let mut c = config();
+    c.rate_limit = 2;
+    let emu = Emu::start(c).await;
+    let mut api = emu.api();
+    let body = json!({ "CheckItem": [{ "UserID": "a" }] });
+    let later = NOW + 600 * 365 * 86_400;
+    assert_eq!(emu.handle.emulator().set_now(later).unwrap().now, later);
+    for _ in 0..2 {
+        assert_ok(
+            &emu.rest(&mut api, "im_open_login_svc", "account_check", &body)
+                .await,
+        );
+    }
+    assert_fail(
+        &emu.rest(&mut api, "im_open_login_svc", "account_check", &body)
+            .await,
+        ErrorCode::REST_FREQUENCY,
+    );
+    // The furthest time there is, over HTTP: a typed answer, not a dropped connection.
+    let (s, v) = emu
+        .post("/emulator/v1/clock", &json!({ "Advance": u64::MAX }))
+        .await;
+    assert_eq!((s, v["Now"].as_u64()), (200, Some(u64::MAX)), "{v}");
+    // No UserSig can be made at that time; the call is answered (the
+    // rate limit is counted before the UserSig is checked).
+    let query =
+        format!("sdkappid={APP}&identifier=administrator&usersig=x&random=1&contenttype=json");
+    let v = emu
+        .rest_raw(
+            "/v4/im_open_login_svc/account_check",
+            &query,
+            body.to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(v["ActionStatus"], "FAIL", "{v}");
+    // A wait longer than the clock can count returns (nothing is queued).
+    assert!(emu.handle.emulator().wait_webhooks(Duration::MAX).await);
+    emu.handle.shutdown().await;
+}
+
 // ---- every REST refusal, one by one ----
 
 #[tokio::test]
