@@ -410,6 +410,39 @@ def test_fastapi_without_the_route_class_keeps_the_status() -> None:
     assert app.state.seen == []
 
 
+def asgi_post(app: Any, query_string: bytes, headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[int, bytes]:
+    """One POST straight into an ASGI app, with headers no HTTP client would send."""
+    import asyncio
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/im", "raw_path": b"/im", "root_path": "",
+        "query_string": query_string, "headers": headers,
+        "server": ("testserver", 80), "client": ("203.0.113.7", 1234),
+    }
+    received = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return received.pop(0) if received else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_a_content_length_of_non_ascii_digits_is_not_a_server_error() -> None:
+    # "\u00b2".isdigit() is true, int() refuses it: the header is ignored and
+    # the body read up to the cap, as for any unreadable Content-Length.
+    app = fastapi_app(with_route_class=True)
+    for length in ["\u00b2".encode("latin-1"), b"12a", b"-1"]:
+        status, body = asgi_post(app, query().encode(), [(b"content-length", length)], state_change())
+        assert (status, body.decode()) == (200, OK_REPLY), length
+    assert len(app.state.seen) == 3
+
+
 def test_the_async_adapters_are_coroutines() -> None:
     import inspect
 
@@ -516,6 +549,10 @@ def test_the_django_view(django_ready: None) -> None:
     assert (r.status_code, json.loads(r.content)["ErrorInfo"]) == (413, "body_too_large")
     r = im(rf.get("/im?" + query()), tenant="t1")
     assert r.status_code == 405
+    # A Content-Length of non-ASCII digits: Django reads no body, a refusal, not a ValueError.
+    r = im(rf.post("/im?" + query(), data=state_change(), content_type="application/json",
+                   CONTENT_LENGTH="\u00b2"), tenant="t1")
+    assert (r.status_code, json.loads(r.content)["ErrorInfo"]) == (400, "body")
     assert len(seen) == 2
     r = usersig_response(Signer(DEMO_APP, DEMO_KEY), "alice", 60, now=1700000000)
     assert r["Cache-Control"] == "no-store" and r["Content-Type"] == "application/json"

@@ -149,6 +149,15 @@ def body_too_large(length: int) -> CallbackError:
     )
 
 
+def _declared_length(header: Optional[str]) -> Optional[int]:
+    """A ``Content-Length`` header's value as a number, or None when there
+    is none or it is not ASCII digits (``"\u00b2".isdigit()`` is true, but
+    ``int()`` refuses it): adapters then read at most the cap."""
+    if header and header.isascii() and header.isdigit():
+        return int(header)
+    return None
+
+
 def _body_bytes(body: object) -> Union[bytes, bytearray, str]:
     if isinstance(body, (bytes, bytearray, str)):
         return body

@@ -32,6 +32,7 @@ from usersig.web import (
     OK_REPLY,
     Callback,
     body_too_large,
+    _declared_length,
     issue_usersig,
     refusal,
     verify_callback,
@@ -51,9 +52,9 @@ Clock = Callable[[], int]
 def read_body(request: HttpRequest, limit: int = MAX_BODY_LEN) -> bytes:
     """``request``'s body, at most ``limit`` bytes, or ``CallbackError``
     (kind ``"body_too_large"``)."""
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > limit:
-        raise body_too_large(int(declared))
+    declared = _declared_length(request.META.get("CONTENT_LENGTH"))
+    if declared is not None and declared > limit:
+        raise body_too_large(declared)
     data: bytes = request.read(limit + 1)
     if len(data) > limit:
         raise body_too_large(len(data))

@@ -32,6 +32,7 @@ from usersig.web import (
     OK_REPLY,
     Callback,
     body_too_large,
+    _declared_length,
     issue_usersig,
     refusal,
     verify_callback,
@@ -64,9 +65,9 @@ async def read_body(request: Request, limit: int = MAX_BODY_LEN) -> bytes:
     ``CallbackError`` (kind ``"body_too_large"``) as soon as it passes
     ``limit`` bytes, or at once when ``Content-Length`` says it will.
     ``await request.body()`` returns it afterwards."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise body_too_large(int(declared))
+    declared = _declared_length(request.headers.get("content-length"))
+    if declared is not None and declared > limit:
+        raise body_too_large(declared)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
