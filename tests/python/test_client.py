@@ -596,6 +596,17 @@ def test_60022_waits_the_servers_waiting_time(emu: Emulator) -> None:
     assert waited >= 3.0
 
 
+def test_a_waiting_time_past_the_deadline_gives_up_with_the_api_error(emu: Emulator) -> None:
+    # The largest WaitingTime a server can send: the 60022 itself, given up
+    # for the deadline, not an error about the client's own arguments.
+    fail_next(emu, 60022, WaitingTime=2**64 - 1, Command="account_check")
+    with client(emu, rate_limit=None) as c:
+        c._sleep = lambda seconds: pytest.fail(f"slept {seconds} s")
+        with pytest.raises(ApiError) as e:
+            c.account_check([ADMIN])
+    assert (e.value.code, e.value.gave_up, len(e.value.attempts)) == (60022, "deadline", 1)
+
+
 def test_70050_waits_a_minute_or_gives_up_before_the_deadline(emu: Emulator) -> None:
     fail_next(emu, 70050, Command="kick")
     waits: list[float] = []

@@ -149,7 +149,10 @@ fn failure_of(py: Python<'_>, error: &Bound<'_, PyAny>) -> PyResult<Option<ApiEr
             (ErrorClass::Retry, c @ core_codes::ErrorClass::Retry { .. }) => c,
             (g, _) => g.core(),
         };
+        // A server's WaitingTime is any u64 of seconds, and the largest come
+        // back from f64 rounded past u64::MAX: they count as the longest wait.
         let waiting_time = match error.getattr("waiting_time")?.extract::<Option<f64>>()? {
+            Some(w) if w >= u64::MAX as f64 => Some(Duration::MAX),
             Some(w) => Some(seconds(py, w, "waiting_time")?),
             None => None,
         };
