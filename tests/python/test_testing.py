@@ -161,6 +161,16 @@ def test_refused_requests_are_typed(manual: Emulator) -> None:
     assert manual.login("alice", other_app)["ErrorCode"] == 70009
 
 
+def test_extreme_times_and_waits_are_answered_not_panics(manual: Emulator) -> None:
+    # The furthest clock there is: the REST API still answers (refused, since
+    # no UserSig can be made then) and a wait past the clock's range returns.
+    assert manual.advance(2**64 - 1)["Now"] == 2**64 - 1
+    query = f"sdkappid={TEST_SDKAPPID}&identifier=administrator&usersig=x&random=1&contenttype=json"
+    answer = http_json(f"{manual.url}/v4/im_open_login_svc/account_check?{query}", b'{"CheckItem": []}')
+    assert answer["ActionStatus"] == "FAIL"
+    assert manual.wait_webhooks(timeout=1e19) is True
+
+
 def test_reset_forgets_all_but_the_admins(manual: Emulator) -> None:
     manual.login("alice", sig("alice"))
     manual.advance(5)
