@@ -65,6 +65,17 @@ pub enum EmulatorError {
     /// emulator never grants.
     #[error("the request must have Content-Type: application/json")]
     NotJson,
+    /// A browser sent the request from a page of another origin (its
+    /// `Origin` is not the `Host` it was sent to; HTTP 403, code 60017):
+    /// the emulator's endpoints are not for other sites to call.
+    #[error("the request came from a page of another origin")]
+    ForeignOrigin,
+    /// The `Host` header names neither an IP address nor `localhost` while
+    /// the server listens on loopback (HTTP 403, code 60017): a name that
+    /// resolves to 127.0.0.1 is how a page of another site would reach it
+    /// (DNS rebinding).
+    #[error("the Host header must be an IP address or localhost")]
+    ForeignHost,
     /// The clock cannot be changed: the emulator runs on the real clock (HTTP 409).
     #[error("the clock is the real one: start the emulator with a manual clock to set it")]
     RealClock,
@@ -91,6 +102,7 @@ impl EmulatorError {
             Self::BadRequest { .. } => 400,
             Self::BodyTooLarge { .. } => 413,
             Self::NotJson => 415,
+            Self::ForeignOrigin | Self::ForeignHost => 403,
             Self::RealClock => 409,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
@@ -102,7 +114,9 @@ impl EmulatorError {
         match self {
             Self::BadRequest { code, .. } => *code,
             Self::BodyTooLarge { .. } | Self::NotJson => ErrorCode::JSON_PARSE,
-            Self::RealClock => ErrorCode::REQUEST_DISABLED,
+            Self::RealClock | Self::ForeignOrigin | Self::ForeignHost => {
+                ErrorCode::REQUEST_DISABLED
+            }
             Self::NotFound | Self::MethodNotAllowed => ErrorCode::BAD_URL,
         }
     }

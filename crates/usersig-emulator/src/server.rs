@@ -296,8 +296,72 @@ async fn log_request(req: Request, next: Next) -> Response {
     resp
 }
 
+/// The `Host` a request was sent to: its header, or the URI's authority (HTTP/2).
+fn request_host(req: &Request) -> Option<&str> {
+    match req.headers().get(header::HOST) {
+        Some(h) => h.to_str().ok(),
+        None => req.uri().authority().map(|a| a.as_str()),
+    }
+}
+
+/// Refuses a request whose `Origin` (which browsers send with every
+/// cross-origin request, and with same-origin `POST`s) is not
+/// `http://` + the `Host` it was sent to: a page of another site may not
+/// reset the emulator, move its clock or log instances in, whatever the
+/// content type. Clients other than browsers send no `Origin`.
+async fn same_origin(req: Request, next: Next) -> Response {
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let same = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.strip_prefix("http://"))
+            .zip(request_host(&req))
+            .is_some_and(|(o, host)| o.eq_ignore_ascii_case(host));
+        if !same {
+            return EmulatorError::ForeignOrigin.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Whether `authority` (`host[:port]`) names an IP address, `localhost` or
+/// a name under `.localhost`: names no other site can point at 127.0.0.1.
+pub(crate) fn is_local_authority(authority: &str) -> bool {
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split_once(']').is_some_and(|(ip, after)| {
+            ip.parse::<std::net::Ipv6Addr>().is_ok()
+                && (after.is_empty() || after.strip_prefix(':').is_some_and(digits))
+        });
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if digits(port) => host,
+        Some(_) => return false,
+        None => authority,
+    };
+    let lower = host.to_ascii_lowercase();
+    host.parse::<std::net::Ipv4Addr>().is_ok()
+        || lower == "localhost"
+        || (lower.ends_with(".localhost") && lower.len() > ".localhost".len())
+}
+
+/// On a loopback listener, refuses a request whose `Host` is a name other
+/// than `localhost` ([`is_local_authority`]): a page that made its own
+/// domain resolve to 127.0.0.1 (DNS rebinding) would otherwise be of the
+/// emulator's origin, and could issue UserSigs signed with its key. A
+/// request without a `Host` (no browser sends one) passes.
+async fn local_host(req: Request, next: Next) -> Response {
+    if request_host(&req).is_some_and(|h| !is_local_authority(h)) {
+        return EmulatorError::ForeignHost.into_response();
+    }
+    next.run(req).await
+}
+
 /// The router: the REST API under `/v4/{service}/{command}`, the
 /// emulator's own endpoints under `/emulator/v1/`, the dashboard at `/`.
+/// A browser's request from a page of another origin is refused (HTTP
+/// 403); [`serve`] also refuses, on a loopback address, a `Host` that is a
+/// name other than `localhost`.
 pub fn router(emu: Emulator) -> Router {
     Router::new()
         .route("/", get(dashboard))
@@ -315,6 +379,7 @@ pub fn router(emu: Emulator) -> Router {
         .route("/emulator/v1/fail", post(fail))
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method)
+        .layer(middleware::from_fn(same_origin))
         .layer(middleware::from_fn(log_request))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(emu)
@@ -432,7 +497,11 @@ pub async fn serve(emulator: Emulator, addr: SocketAddr) -> Result<Handle, Start
         }));
     }
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = router(emulator.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let mut app = router(emulator.clone());
+    if addr.ip().is_loopback() {
+        app = app.layer(middleware::from_fn(local_host));
+    }
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = stopped.await;
@@ -576,6 +645,41 @@ pub fn start_in_background(
             Err(StartError::Setup(
                 "the server thread ended before it listened".into(),
             ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_authority;
+
+    #[test]
+    fn local_authorities_are_addresses_and_localhost() {
+        for ok in [
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "10.0.0.7:1",
+            "[::1]",
+            "[::1]:8080",
+            "localhost",
+            "LocalHost:80",
+            "app.localhost:3000",
+        ] {
+            assert!(is_local_authority(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:8080",
+            "127.0.0.1.nip.io:8080",
+            "localhost.evil.example",
+            ".localhost",
+            "localhost:80x",
+            "[::1]x",
+            "[::1",
+            "[evil.example]:80",
+            "",
+        ] {
+            assert!(!is_local_authority(bad), "{bad}");
         }
     }
 }

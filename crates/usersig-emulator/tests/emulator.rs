@@ -1990,3 +1990,85 @@ async fn the_dashboard_is_one_page_under_a_strict_policy() {
     assert_eq!(r.status().as_u16(), 405);
     emu.handle.shutdown().await;
 }
+
+/// Another site's page reaches none of the endpoints: not from its own
+/// origin (`Origin`), nor by pointing a name of its own at 127.0.0.1 (DNS
+/// rebinding: `Host`), whatever the content type.
+#[tokio::test]
+async fn pages_of_other_sites_are_refused() {
+    let emu = Emu::start(config()).await;
+    let port = emu.handle.local_addr().port();
+    let issue = |host: Option<String>, origin: Option<String>| {
+        let mut r = emu
+            .http
+            .post(emu.url("/emulator/v1/issue"))
+            .header("Content-Type", "application/json")
+            .body(r#"{"UserID":"alice"}"#);
+        if let Some(h) = host {
+            r = r.header("Host", h);
+        }
+        if let Some(o) = origin {
+            r = r.header("Origin", o);
+        }
+        r.send()
+    };
+    let refused = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!((status, code(&v)), (403, 60017), "{v}");
+        assert!(v.get("UserSig").is_none());
+    };
+    for host in [
+        format!("evil.example:{port}"),
+        format!("127.0.0.1.evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        "evil.example".to_owned(),
+    ] {
+        refused(issue(Some(host.clone()), None).await.unwrap()).await;
+        // Even with the matching Origin: the page is of the rebound name.
+        refused(
+            issue(Some(host.clone()), Some(format!("http://{host}")))
+                .await
+                .unwrap(),
+        )
+        .await;
+    }
+    for origin in [
+        "http://evil.example".to_owned(),
+        "null".to_owned(),
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+    ] {
+        refused(issue(None, Some(origin)).await.unwrap()).await;
+    }
+    // A simple (text/plain) cross-site POST to an endpoint that takes any content type.
+    assert_ok(&emu.login("a1", &sig("a1", NOW, 3600), "Web", "i1").await);
+    let r = emu
+        .http
+        .post(emu.url("/emulator/v1/reset"))
+        .header("Content-Type", "text/plain")
+        .header("Origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(emu.state().await["OnlineCount"], 1);
+    // The emulator's own page, by address or by localhost, and clients that send no Origin.
+    for (host, origin) in [
+        (None, Some(format!("http://127.0.0.1:{port}"))),
+        (
+            Some(format!("localhost:{port}")),
+            Some(format!("http://LOCALHOST:{port}")),
+        ),
+        (Some(format!("app.localhost:{port}")), None),
+        (Some(format!("[::1]:{port}")), None),
+        (Some("127.0.0.1".to_owned()), None),
+        (None, None),
+    ] {
+        let r = issue(host.clone(), origin.clone()).await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{host:?} {origin:?}");
+        let v: Value = r.json().await.unwrap();
+        assert_ok(&v);
+    }
+    emu.handle.shutdown().await;
+}
