@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import logging
 import re
 import threading
@@ -72,6 +73,10 @@ _Failure = Union[ApiError, TransportError]
 _Body = Union[Mapping[str, Any], str, bytes, None]
 
 log = logging.getLogger("usersig.client")
+_DEBUG = logging.DEBUG
+# ``json.dumps(body, separators=(",", ":"), ensure_ascii=False)``, as
+# ``RestApi.prepare`` encodes a dict, without making an encoder each time.
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 _USERSIG_VALUE = re.compile(r"(usersig=)[^&\s\"']*")
 
@@ -180,6 +185,9 @@ class _Core:
         self.clock = clock or time.time
         self.lock = threading.Lock()
         self.generation = 0
+        # When the admin UserSig of ``generation`` expires, as the RestApi
+        # said after the last request (only this core prepares with it).
+        self.expires_at: Optional[int] = self.api.admin_sig_expires_at
         # The Retrier stops at max_attempts, plus the one resend after a
         # reissue; the loops stop here whatever it says.
         self.most_attempts = retry.max_attempts + 1
@@ -198,10 +206,10 @@ class _Core:
         UserSig or a new one), and the generation of the admin UserSig it
         carries."""
         with self.lock:
-            before = self.api.admin_sig_expires_at
             request = prepare(self.api, int(self.clock()))
             after = self.api.admin_sig_expires_at
-            if after != before:
+            if after != self.expires_at:
+                self.expires_at = after
                 self.generation += 1
                 log.debug("admin UserSig issued for %s, expires at %s", self.api.admin, after)
             return request, self.generation
@@ -213,6 +221,7 @@ class _Core:
         with self.lock:
             if generation == self.generation:
                 self.api.invalidate_admin_sig()
+                self.expires_at = None
 
 
 def _transport_error(kind: str, exc: Exception, request: PreparedRequest) -> TransportError:
@@ -271,14 +280,8 @@ class _Call:
                 return request, min(float(timeout), left)
         return request, core.send_timeout
 
-    def done(self, status: int, body: bytes) -> RestResponse:
-        response = parse_response(status, body)
-        if log.isEnabledFor(logging.DEBUG):
-            self.logged("OK")
-        return response
-
     def logged(self, outcome: object) -> None:
-        if not log.isEnabledFor(logging.DEBUG):
+        if not log.isEnabledFor(_DEBUG):
             return
         log.debug(
             "%s/%s attempt %d: %s in %.1f ms",
@@ -421,7 +424,18 @@ class _Base:
 
     @staticmethod
     def _generic(service: str, command: str, body: _Body) -> _Prepare:
+        if isinstance(body, dict):
+            # Encoded once for every attempt, as RestApi.prepare encodes a dict.
+            body = _JSON.encode(body)
         return lambda api, now: api.prepare(service, command, body, now=now)
+
+    @staticmethod
+    def _online(chunk: list[str], detail: bool) -> _Prepare:
+        def one(api: RestApi, now: int) -> PreparedRequest:
+            [request] = api.query_online_status(chunk, detail=detail, now=now)
+            return request
+
+        return one
 
 
 class Client(_Base):
@@ -508,7 +522,10 @@ class Client(_Base):
                     body = self._read(reply)
                 finally:
                     reply.close()
-                return call.done(reply.status_code, body)
+                response = parse_response(reply.status_code, body)
+                if log.isEnabledFor(_DEBUG):
+                    call.logged("OK")
+                return response
             except (ApiError, TransportError) as e:
                 failure = e
             except httpx.TimeoutException as e:
@@ -596,7 +613,7 @@ class Client(_Base):
             r = self._send(
                 "openim",
                 "query_online_status",
-                _batch(RestApi.query_online_status, chunk, detail=detail),
+                self._online(chunk, detail),
             )
             out.extend(r.online_status())
         return out
@@ -682,7 +699,10 @@ class AsyncClient(_Base):
                     body = await self._read(reply)
                 finally:
                     await reply.aclose()
-                return call.done(reply.status_code, body)
+                response = parse_response(reply.status_code, body)
+                if log.isEnabledFor(_DEBUG):
+                    call.logged("OK")
+                return response
             except (ApiError, TransportError) as e:
                 failure = e
             except httpx.TimeoutException as e:
@@ -768,7 +788,7 @@ class AsyncClient(_Base):
             r = await self._send(
                 "openim",
                 "query_online_status",
-                _batch(RestApi.query_online_status, chunk, detail=detail),
+                self._online(chunk, detail),
             )
             out.extend(r.online_status())
         return out
