@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import logging
 import re
 import threading
@@ -47,6 +48,7 @@ from usersig.login import (
     Region,
     RestApi,
     RestResponse,
+    Retrier,
     RetryPolicy,
     is_read_only,
     parse_response,
@@ -71,6 +73,10 @@ _Failure = Union[ApiError, TransportError]
 _Body = Union[Mapping[str, Any], str, bytes, None]
 
 log = logging.getLogger("usersig.client")
+_DEBUG = logging.DEBUG
+# ``json.dumps(body, separators=(",", ":"), ensure_ascii=False)``, as
+# ``RestApi.prepare`` encodes a dict, without making an encoder each time.
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 _USERSIG_VALUE = re.compile(r"(usersig=)[^&\s\"']*")
 
@@ -179,18 +185,31 @@ class _Core:
         self.clock = clock or time.time
         self.lock = threading.Lock()
         self.generation = 0
-        # Whether the httpx client's default timeout is ``timeout`` already.
-        self.http_has_timeout = False
+        # When the admin UserSig of ``generation`` expires, as the RestApi
+        # said after the last request (only this core prepares with it).
+        self.expires_at: Optional[int] = self.api.admin_sig_expires_at
+        # The Retrier stops at max_attempts, plus the one resend after a
+        # reissue; the loops stop here whatever it says.
+        self.most_attempts = retry.max_attempts + 1
+        # What each attempt passes httpx as its timeout (see sent_with).
+        self.send_timeout: Any = timeout
+
+    def sent_with(self, http_timeout: httpx.Timeout) -> None:
+        """Told the httpx client's default timeout: when it is ``timeout``
+        already, attempts pass ``USE_CLIENT_DEFAULT``, since merging the same
+        one again costs a few microseconds a call."""
+        if http_timeout == httpx.Timeout(self.timeout):
+            self.send_timeout = httpx.USE_CLIENT_DEFAULT
 
     def prepare(self, prepare: _Prepare) -> tuple[PreparedRequest, int]:
         """A request prepared afresh (a new ``random``, the cached admin
         UserSig or a new one), and the generation of the admin UserSig it
         carries."""
         with self.lock:
-            before = self.api.admin_sig_expires_at
             request = prepare(self.api, int(self.clock()))
             after = self.api.admin_sig_expires_at
-            if after != before:
+            if after != self.expires_at:
+                self.expires_at = after
                 self.generation += 1
                 log.debug("admin UserSig issued for %s, expires at %s", self.api.admin, after)
             return request, self.generation
@@ -202,6 +221,7 @@ class _Core:
         with self.lock:
             if generation == self.generation:
                 self.api.invalidate_admin_sig()
+                self.expires_at = None
 
 
 def _transport_error(kind: str, exc: Exception, request: PreparedRequest) -> TransportError:
@@ -220,46 +240,48 @@ class _Call:
     """One call's retry bookkeeping, shared by the blocking and the async
     loop: prepare, send, then after each failure the ``Retrier``'s decision."""
 
+    __slots__ = ("core", "service", "command", "make", "_retrier", "start", "generation", "last", "attempt")
+
     def __init__(self, core: _Core, service: str, command: str, prepare: _Prepare) -> None:
         self.core = core
         self.service = service
         self.command = command
         self.make = prepare
-        self.retrier = core.retry.start(is_read_only(service, command))
+        # Started at the first failure: most calls never need one.
+        self._retrier: Optional[Retrier] = None
         self.start = time.monotonic()
         self.generation = 0
         self.last: Optional[_Failure] = None
         self.attempt = 0
-        # The Retrier stops at max_attempts, plus the one resend after a
-        # reissue; the loops stop here whatever it says.
-        self.most_attempts = core.retry.max_attempts + 1
+
+    @property
+    def retrier(self) -> Retrier:
+        """The call's ``Retrier``, started when first asked for."""
+        if self._retrier is None:
+            self._retrier = self.core.retry.start(is_read_only(self.service, self.command))
+        return self._retrier
 
     def next(self) -> tuple[PreparedRequest, Any]:
         """The request of the next attempt and its timeout."""
-        request, self.generation = self.core.prepare(self.make)
+        core = self.core
+        request, self.generation = core.prepare(self.make)
         self.attempt += 1
-        timeout: Any = self.core.timeout
-        deadline = self.core.retry.deadline
-        if deadline is not None and self.last is not None:
+        if self.last is None:
+            # The first attempt: the whole timeout.
+            return request, core.send_timeout
+        timeout: Any = core.timeout
+        deadline = core.retry.deadline
+        if deadline is not None:
             # A retry: it may take only what is left of the deadline.
             left = deadline - (time.monotonic() - self.start)
             if left <= 0:
                 self.give_up(self.last, "deadline")
             if not isinstance(timeout, httpx.Timeout):
                 return request, min(float(timeout), left)
-        if self.core.http_has_timeout:
-            # The httpx client's own (the same): merging it costs a few us.
-            timeout = httpx.USE_CLIENT_DEFAULT
-        return request, timeout
-
-    def done(self, status: int, body: bytes) -> RestResponse:
-        response = parse_response(status, body)
-        if log.isEnabledFor(logging.DEBUG):
-            self.logged("OK")
-        return response
+        return request, core.send_timeout
 
     def logged(self, outcome: object) -> None:
-        if not log.isEnabledFor(logging.DEBUG):
+        if not log.isEnabledFor(_DEBUG):
             return
         log.debug(
             "%s/%s attempt %d: %s in %.1f ms",
@@ -301,11 +323,18 @@ def _too_large(size: int) -> TransportError:
     )
 
 
-def _declared_length(response: httpx.Response) -> int:
+def _refuse_declared(response: httpx.Response) -> None:
+    """Refuses an answer whose ``Content-Length`` is over the cap, before
+    reading it (an unreadable one is left to the capped read)."""
+    declared = response.headers.get("content-length")
+    if declared is None:
+        return
     try:
-        return int(response.headers.get("content-length", "0"))
+        size = int(declared)
     except ValueError:
-        return 0
+        return
+    if size > _MAX_RESPONSE:
+        raise _too_large(size)
 
 
 def _loopback(base_url: str) -> bool:
@@ -331,17 +360,17 @@ def _chunks(user_ids: Iterable[str], size: int) -> list[list[str]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def _one(requests: list[PreparedRequest]) -> PreparedRequest:
-    [request] = requests
-    return request
-
-
 def _batch(
     prepare: Callable[..., list[PreparedRequest]], chunk: list[str], **options: Any
 ) -> _Prepare:
     """The request of one chunk: ``prepare`` is one of ``RestApi``'s batched
     helpers, given the chunk (at most its batch size, so one request)."""
-    return lambda api, now: _one(prepare(api, chunk, now=now, **options))
+
+    def one(api: RestApi, now: int) -> PreparedRequest:
+        [request] = prepare(api, chunk, now=now, **options)
+        return request
+
+    return one
 
 
 def _result_items(responses: Iterable[RestResponse]) -> list[dict[str, Any]]:
@@ -395,7 +424,18 @@ class _Base:
 
     @staticmethod
     def _generic(service: str, command: str, body: _Body) -> _Prepare:
+        if isinstance(body, dict):
+            # Encoded once for every attempt, as RestApi.prepare encodes a dict.
+            body = _JSON.encode(body)
         return lambda api, now: api.prepare(service, command, body, now=now)
+
+    @staticmethod
+    def _online(chunk: list[str], detail: bool) -> _Prepare:
+        def one(api: RestApi, now: int) -> PreparedRequest:
+            [request] = api.query_online_status(chunk, detail=detail, now=now)
+            return request
+
+        return one
 
 
 class Client(_Base):
@@ -446,7 +486,7 @@ class Client(_Base):
             if http_client is not None
             else httpx.Client(timeout=timeout, trust_env=not _loopback(self.base_url))
         )
-        self._core.http_has_timeout = self._http.timeout == httpx.Timeout(timeout)
+        self._core.sent_with(self._http.timeout)
         # Every wait (the rate limit's, the backoff's) goes through here.
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -462,16 +502,18 @@ class Client(_Base):
         self.close()
 
     def _send(self, service: str, command: str, prepare: _Prepare) -> RestResponse:
-        call = _Call(self._core, service, command, prepare)
-        for _ in range(call.most_attempts):
-            wait = self._core.limits.reserve(service, command)
+        core = self._core
+        http = self._http
+        call = _Call(core, service, command, prepare)
+        for _ in range(core.most_attempts):
+            wait = core.limits.reserve(service, command)
             if wait > 0:
                 self._sleep(wait)
             request, timeout = call.next()
             failure: _Failure
             try:
-                reply = self._http.send(
-                    self._http.build_request(
+                reply = http.send(
+                    http.build_request(
                         "POST", request.url, content=request.body, headers=request.headers, timeout=timeout
                     ),
                     stream=True,  # read below, up to the cap
@@ -480,7 +522,10 @@ class Client(_Base):
                     body = self._read(reply)
                 finally:
                     reply.close()
-                return call.done(reply.status_code, body)
+                response = parse_response(reply.status_code, body)
+                if log.isEnabledFor(_DEBUG):
+                    call.logged("OK")
+                return response
             except (ApiError, TransportError) as e:
                 failure = e
             except httpx.TimeoutException as e:
@@ -494,14 +539,16 @@ class Client(_Base):
 
     @staticmethod
     def _read(reply: httpx.Response) -> bytes:
-        if _declared_length(reply) > _MAX_RESPONSE:
-            raise _too_large(_declared_length(reply))
-        body = bytearray()
+        _refuse_declared(reply)
+        # The chunks as they come, joined once (one chunk is not copied).
+        chunks: list[bytes] = []
+        size = 0
         for chunk in reply.iter_bytes():
-            body += chunk
-            if len(body) > _MAX_RESPONSE:
-                raise _too_large(len(body))
-        return bytes(body)
+            size += len(chunk)
+            if size > _MAX_RESPONSE:
+                raise _too_large(size)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def call(
         self, service: str, command: str, body: _Body = None, *, import_and_retry: Iterable[str] = ()
@@ -566,7 +613,7 @@ class Client(_Base):
             r = self._send(
                 "openim",
                 "query_online_status",
-                _batch(RestApi.query_online_status, chunk, detail=detail),
+                self._online(chunk, detail),
             )
             out.extend(r.online_status())
         return out
@@ -616,7 +663,7 @@ class AsyncClient(_Base):
             if http_client is not None
             else httpx.AsyncClient(timeout=timeout, trust_env=not _loopback(self.base_url))
         )
-        self._core.http_has_timeout = self._http.timeout == httpx.Timeout(timeout)
+        self._core.sent_with(self._http.timeout)
         # Every wait (the rate limit's, the backoff's) goes through here.
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -632,16 +679,18 @@ class AsyncClient(_Base):
         await self.close()
 
     async def _send(self, service: str, command: str, prepare: _Prepare) -> RestResponse:
-        call = _Call(self._core, service, command, prepare)
-        for _ in range(call.most_attempts):
-            wait = self._core.limits.reserve(service, command)
+        core = self._core
+        http = self._http
+        call = _Call(core, service, command, prepare)
+        for _ in range(core.most_attempts):
+            wait = core.limits.reserve(service, command)
             if wait > 0:
                 await self._sleep(wait)
             request, timeout = call.next()
             failure: _Failure
             try:
-                reply = await self._http.send(
-                    self._http.build_request(
+                reply = await http.send(
+                    http.build_request(
                         "POST", request.url, content=request.body, headers=request.headers, timeout=timeout
                     ),
                     stream=True,  # read below, up to the cap
@@ -650,7 +699,10 @@ class AsyncClient(_Base):
                     body = await self._read(reply)
                 finally:
                     await reply.aclose()
-                return call.done(reply.status_code, body)
+                response = parse_response(reply.status_code, body)
+                if log.isEnabledFor(_DEBUG):
+                    call.logged("OK")
+                return response
             except (ApiError, TransportError) as e:
                 failure = e
             except httpx.TimeoutException as e:
@@ -664,14 +716,16 @@ class AsyncClient(_Base):
 
     @staticmethod
     async def _read(reply: httpx.Response) -> bytes:
-        if _declared_length(reply) > _MAX_RESPONSE:
-            raise _too_large(_declared_length(reply))
-        body = bytearray()
+        _refuse_declared(reply)
+        # The chunks as they come, joined once (one chunk is not copied).
+        chunks: list[bytes] = []
+        size = 0
         async for chunk in reply.aiter_bytes():
-            body += chunk
-            if len(body) > _MAX_RESPONSE:
-                raise _too_large(len(body))
-        return bytes(body)
+            size += len(chunk)
+            if size > _MAX_RESPONSE:
+                raise _too_large(size)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def call(
         self, service: str, command: str, body: _Body = None, *, import_and_retry: Iterable[str] = ()
@@ -734,7 +788,7 @@ class AsyncClient(_Base):
             r = await self._send(
                 "openim",
                 "query_online_status",
-                _batch(RestApi.query_online_status, chunk, detail=detail),
+                self._online(chunk, detail),
             )
             out.extend(r.online_status())
         return out

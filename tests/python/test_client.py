@@ -11,7 +11,7 @@ import inspect
 import json
 import logging
 import threading
-from collections.abc import Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
@@ -27,6 +27,7 @@ from usersig.login import (
     ErrorClass,
     OnlineStatus,
     Region,
+    RestApi,
     RestResponse,
     RetryPolicy,
     TransportError,
@@ -699,6 +700,75 @@ def test_an_oversized_answer_is_refused_as_it_arrives() -> None:
         with pytest.raises(TransportError) as e:
             c.kick("a")
     assert e.value.kind == "too_large"
+    assert str(e.value).startswith("the response body is 9437184 bytes long or more")
+
+    # A declared length over the cap is refused before any of it is read.
+    read: list[int] = []
+
+    def pieces() -> Iterator[bytes]:
+        for _ in range(3):
+            read.append(1)
+            yield b"x"
+
+    def declared(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Length": str(9 << 20)}, content=pieces())
+
+    with Client(TEST_SDKAPPID, ADMIN, TEST_KEY, retry=RetryPolicy.never(),
+                http_client=httpx.Client(transport=httpx.MockTransport(declared))) as c:
+        with pytest.raises(TransportError) as e:
+            c.kick("a")
+    assert e.value.kind == "too_large" and read == []
+    assert str(e.value).startswith("the response body is 9437184 bytes long or more")
+
+
+def test_an_answer_in_many_chunks_is_read_whole() -> None:
+    answer = b'{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","QueryResult":[{"To_Account":"alice","Status":"Online"}]}'
+
+    def chunked(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=iter([answer[i : i + 7] for i in range(0, len(answer), 7)]))
+
+    with Client(TEST_SDKAPPID, ADMIN, TEST_KEY, retry=RetryPolicy.never(),
+                http_client=httpx.Client(transport=httpx.MockTransport(chunked))) as c:
+        [status] = c.query_online_status(["alice"])
+    assert (status.account, status.status) == ("alice", "Online")
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for i in range(0, len(answer), 7):
+            yield answer[i : i + 7]
+
+    async def chunked_async(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=pieces())
+
+    async def go() -> list[OnlineStatus]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(chunked_async)) as h:
+            async with AsyncClient(TEST_SDKAPPID, ADMIN, TEST_KEY, retry=RetryPolicy.never(), http_client=h) as a:
+                return await a.query_online_status(["alice"])
+
+    assert [(s.account, s.status) for s in run(go())] == [("alice", "Online")]
+
+
+def test_a_dict_body_is_sent_as_restapi_prepare_encodes_it_on_every_attempt() -> None:
+    bodies: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        if len(bodies) == 1:
+            return httpx.Response(200, json={"ActionStatus": "FAIL", "ErrorCode": 60007, "ErrorInfo": "busy"})
+        return httpx.Response(200, json={"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""})
+
+    body: dict[str, Any] = {"From_Account": "alice", "Text": "h\u00e9llo \u2028", "N": [1, 2.5, None, True, {}]}
+    expected = RestApi(TEST_SDKAPPID, ADMIN, TEST_KEY).prepare("openim", "sendmsg", body).body
+    assert expected == '{"From_Account":"alice","Text":"h\u00e9llo \u2028","N":[1,2.5,null,true,{}]}'.encode()
+    with Client(TEST_SDKAPPID, ADMIN, TEST_KEY, retry=FAST,
+                http_client=httpx.Client(transport=httpx.MockTransport(answer))) as c:
+        assert c.call("openim", "sendmsg", body).error_info == ""
+        assert bodies == [expected, expected]
+        # A body JSON cannot encode is refused as RestApi.prepare refuses it, unsent.
+        with pytest.raises(TypeError):
+            c.call("openim", "sendmsg", {"x": object()})
+        with pytest.raises(TypeError):
+            RestApi(TEST_SDKAPPID, ADMIN, TEST_KEY).prepare("openim", "sendmsg", {"x": object()})
+    assert len(bodies) == 2
 
 
 def test_a_loopback_base_url_goes_to_no_proxy(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:

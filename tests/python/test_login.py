@@ -164,8 +164,13 @@ def test_random_argument(api: RestApi) -> None:
     values = iter([5, 6, 7])
     reqs = api.multiaccount_import([f"u{i}" for i in range(201)], now=T0, random=lambda: next(values))
     assert [r.random for r in reqs] == [5, 6, 7]
-    drawn = {api.kick("alice", now=T0).random for _ in range(8)}
-    assert len(drawn) > 1  # from the system's generator
+    # Drawn afresh for each request, over all 32 bits (200 draws: a repeat,
+    # or no value with the top bit set, has odds under 1e-5).
+    drawn = [api.kick("alice", now=T0).random for _ in range(200)]
+    assert len(set(drawn)) == 200 and all(0 <= r < 2**32 for r in drawn)
+    assert any(r >= 2**31 for r in drawn) and any(r < 2**31 for r in drawn)
+    batch = [r.random for r in api.multiaccount_import([f"u{i}" for i in range(201)], now=T0)]
+    assert len(set(batch)) == 3
     with pytest.raises(InvalidArgumentError):
         api.kick("alice", now=T0, random=2**32)
     with pytest.raises(InvalidArgumentError):

@@ -84,7 +84,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// `n` values for the `random` argument of a call: a fixed `int` (every
 /// value the same), a callable returning an `int` (called once per value), or
-/// None for the operating system's random generator (`secrets.randbits(32)`).
+/// None for a generator seeded by the operating system's (rand's thread
+/// generator, as the Rust client draws it; drawing in Python through
+/// `secrets.randbits(32)` costs a few microseconds a request).
 ///
 /// They are drawn before the call runs, so that a failing callable raises
 /// its own exception rather than being hidden inside the login crate.
@@ -103,10 +105,7 @@ pub(crate) fn draw_random(
         i.u32(py, "random")
     };
     match random {
-        None => {
-            let randbits = py.import("secrets")?.getattr("randbits")?;
-            (0..n).map(|_| one(randbits.call1((32,))?)).collect()
-        }
+        None => Ok((0..n).map(|_| rand::random::<u32>()).collect()),
         Some(r) if r.is_instance_of::<pyo3::types::PyInt>() || r.is_instance_of::<PyBool>() => {
             let v = r.extract::<Int>()?.u32(py, "random")?;
             Ok(vec![v; n])

@@ -334,7 +334,8 @@ impl RestApi {
     /// ``str`` or ``bytes``, or None for ``{}``; it must be a JSON object.
     /// ``now`` (unix seconds) replaces the clock for the admin UserSig;
     /// ``random`` is the ``random`` query value: an ``int``, a callable
-    /// returning one, or None for ``secrets.randbits(32)``.
+    /// returning one, or None for a random one (drawn as the Rust client
+    /// draws it, from a generator seeded by the operating system's).
     ///
     /// Returns a ``PreparedRequest``, which unpacks as ``(method, url, headers, body)``.
     #[pyo3(signature = (service, command, body = None, *, now = None, random = None))]
