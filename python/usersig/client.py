@@ -63,6 +63,14 @@ DEFAULT_RATE_LIMIT: int = 200
 #: Seconds one attempt may take unless told otherwise.
 DEFAULT_TIMEOUT: float = 10.0
 
+# The longest the client sleeps at once, one day: a longer wait (a server's
+# ``WaitingTime`` may be up to 2**64 - 1 seconds, and with
+# ``RetryPolicy(deadline=None)`` nothing else bounds it) is cut to this, and
+# the call is sent again after it, as the Rust client sends again after its
+# timer's own cap (tokio's, about 30 years). ``time.sleep`` refuses far
+# longer waits (OverflowError).
+_MAX_WAIT = 86400.0
+
 # The most a response body may hold (usersig.login's cap, 8 MiB); a longer
 # one is refused as it arrives, before it is all read.
 _MAX_RESPONSE = 8 * 1024 * 1024
@@ -299,7 +307,8 @@ class _Call:
         self.logged(error.code if isinstance(error, ApiError) else f"transport failure ({error.kind})")
         decision = self.retrier.on_failure(error, time.monotonic() - self.start)
         if decision.action == "retry":
-            return decision.after or 0.0
+            # At most a day at once (see _MAX_WAIT), then sent again.
+            return min(decision.after or 0.0, _MAX_WAIT)
         if decision.action == "reissue":
             self.core.reissue(self.generation)
             return 0.0

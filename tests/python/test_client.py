@@ -608,6 +608,33 @@ def test_a_waiting_time_past_the_deadline_gives_up_with_the_api_error(emu: Emula
     assert (e.value.code, e.value.gave_up, len(e.value.attempts)) == (60022, "deadline", 1)
 
 
+def test_a_huge_waiting_time_without_a_deadline_is_cut_to_a_day(emu: Emulator) -> None:
+    # No deadline: the largest WaitingTime is waited one day (what
+    # time.sleep can take), then the call is sent again, as the Rust client
+    # sends again after its timer's cap; it is not given up.
+    patient = RetryPolicy(3, backoff=Backoff(0.01, 0.05), deadline=None)
+    fail_next(emu, 60022, WaitingTime=2**64 - 1, Command="account_check")
+    waits: list[float] = []
+    with client(emu, rate_limit=None, retry=patient) as c:
+        c._sleep = waits.append
+        assert [i["AccountStatus"] for i in c.account_check([ADMIN])] == ["Imported"]
+    assert waits == [86400.0]
+
+    async def go() -> list[float]:
+        fail_next(emu, 60022, WaitingTime=2**64 - 1, Command="kick")
+        waited: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            waited.append(seconds)
+
+        async with aclient(emu, rate_limit=None, retry=patient) as a:
+            a._sleep = sleep
+            await a.kick(ADMIN)
+        return waited
+
+    assert run(go()) == [86400.0]
+
+
 def test_70050_waits_a_minute_or_gives_up_before_the_deadline(emu: Emulator) -> None:
     fail_next(emu, 70050, Command="kick")
     waits: list[float] = []
