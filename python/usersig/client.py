@@ -118,7 +118,9 @@ class _RateLimit:
     second holds more than ``rate`` calls however the server counts its
     seconds. ``im_open_login_svc/multiaccount_import`` gets half the rate
     (Tencent's 100 of 200). Shared by threads and tasks: the lock is held for
-    a few arithmetic operations, never across a wait."""
+    a few arithmetic operations, never across a wait. A slot that would
+    make the call wait past its deadline is not taken (the call gives up,
+    as the Rust client's does)."""
 
     def __init__(self, per_second: Optional[int], clock: Callable[[], float] = time.monotonic) -> None:
         self._per_second = per_second or 0
@@ -126,9 +128,13 @@ class _RateLimit:
         self._next: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
-    def reserve(self, service: str, command: str) -> float:
+    def reserve(
+        self, service: str, command: str, left: Callable[[], Optional[float]] = lambda: None
+    ) -> Optional[float]:
         """Takes the next slot of ``service``/``command``: the seconds to
-        wait before sending."""
+        wait before sending. ``left`` says, when asked, the seconds left
+        before the call's deadline (None without one): a slot further off
+        than that is not taken, and None is returned."""
         if self._per_second <= 0:
             return 0.0
         rate = self._per_second
@@ -138,8 +144,13 @@ class _RateLimit:
         with self._lock:
             now = self._clock()
             slot = max(self._next.get(key, now), now)
+            wait = slot - now
+            if wait > 0:
+                most = left()
+                if most is not None and wait > most:
+                    return None
             self._next[key] = slot + 1.0 / rate
-        return slot - now
+        return wait
 
 
 class _Core:
@@ -287,6 +298,30 @@ class _Call:
             if not isinstance(timeout, httpx.Timeout):
                 return request, min(float(timeout), left)
         return request, core.send_timeout
+
+    def left(self) -> Optional[float]:
+        """The seconds left before the policy's deadline (None without one;
+        zero or less once it has passed)."""
+        deadline = self.core.retry.deadline
+        return None if deadline is None else deadline - (time.monotonic() - self.start)
+
+    def slot(self) -> float:
+        """Takes the next slot of the call's API under the client's rate
+        limit: the seconds to wait for it (at most ``_MAX_WAIT``). A slot that
+        would end past the deadline is not taken and the call is given up
+        (``gave_up`` ``"deadline"``) with its last failure, or before any
+        attempt with a ``TransportError`` of kind ``"deadline"``: what the
+        Rust client does."""
+        wait = self.core.limits.reserve(self.service, self.command, self.left)
+        if wait is None:
+            last = self.last
+            if last is None:
+                last = TransportError(
+                    "the deadline passed before the call could be sent (waiting for the rate limit)",
+                    kind="deadline",
+                )
+            self.give_up(last, "deadline")
+        return min(wait, _MAX_WAIT)
 
     def logged(self, outcome: object) -> None:
         if not log.isEnabledFor(_DEBUG):
@@ -515,7 +550,7 @@ class Client(_Base):
         http = self._http
         call = _Call(core, service, command, prepare)
         for _ in range(core.most_attempts):
-            wait = core.limits.reserve(service, command)
+            wait = call.slot()
             if wait > 0:
                 self._sleep(wait)
             request, timeout = call.next()
@@ -692,7 +727,7 @@ class AsyncClient(_Base):
         http = self._http
         call = _Call(core, service, command, prepare)
         for _ in range(core.most_attempts):
-            wait = core.limits.reserve(service, command)
+            wait = call.slot()
             if wait > 0:
                 await self._sleep(wait)
             request, timeout = call.next()

@@ -252,7 +252,9 @@ class TransportError(LoginError):
     ``"too_large"``, ``"not_json"``, ``"not_an_object"`` or ``"field"`` (the
     field named by ``field`` is missing or has the wrong type); from
     ``usersig.client`` also ``"network"`` (no answer: the connection was
-    refused, reset, or failed otherwise) and ``"timeout"``. ``attempts`` and
+    refused, reset, or failed otherwise), ``"timeout"`` and ``"deadline"``
+    (the wait for the client's rate limit would pass the policy's deadline
+    before the first attempt: nothing was sent). ``attempts`` and
     ``gave_up`` as for ``ApiError``.
     """
 

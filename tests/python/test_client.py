@@ -564,6 +564,68 @@ def test_the_client_rate_limit_queues_a_burst_through_the_client(emu: Emulator) 
         assert all(account(emu, f"m{i}")["ImportedBy"] == "rest" for i in (0, 249))
 
 
+# One call a second on a clock that stands still: the second call's slot is
+# a second off, past a deadline of half a second.
+HALF_SECOND = RetryPolicy(3, backoff=Backoff(0.01, 0.05), deadline=0.5)
+
+
+def test_a_rate_limit_wait_past_the_deadline_gives_up(emu: Emulator) -> None:
+    waits: list[float] = []
+    with client(emu, rate_limit=1, retry=HALF_SECOND) as c:
+        c._core.limits = _RateLimit(1, clock=lambda: 0.0)
+        c._sleep = waits.append
+        c.kick(ADMIN)  # the first slot: at once
+        # Before any attempt: a TransportError of kind "deadline", nothing sent.
+        with pytest.raises(TransportError) as t:
+            c.kick(ADMIN)
+        assert (t.value.kind, t.value.gave_up, list(t.value.attempts)) == ("deadline", "deadline", [])
+        assert "deadline" in str(t.value)
+        # The slot was not taken: the next one is still a second off.
+        assert c._core.limits.reserve(LOGIN, "kick") == 1.0
+        # After a failure: that failure, given up for the deadline.
+        fail_next(emu, 60007, Command="account_check")
+        with pytest.raises(ApiError) as e:
+            c.account_check([ADMIN])  # 60007, then a slot a second off
+        assert (e.value.code, e.value.gave_up, len(e.value.attempts)) == (60007, "deadline", 1)
+    # Only the 60007's backoff was slept, never a rate limit's second.
+    assert len(waits) == 1 and waits[0] <= 0.05
+
+
+def test_an_async_rate_limit_wait_past_the_deadline_gives_up(emu: Emulator) -> None:
+    async def go() -> list[float]:
+        waited: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            waited.append(seconds)
+
+        async with aclient(emu, rate_limit=1, retry=HALF_SECOND) as a:
+            a._core.limits = _RateLimit(1, clock=lambda: 0.0)
+            a._sleep = sleep
+            await a.kick(ADMIN)
+            with pytest.raises(TransportError) as t:
+                await a.kick(ADMIN)
+            assert (t.value.kind, t.value.gave_up, list(t.value.attempts)) == ("deadline", "deadline", [])
+            assert a._core.limits.reserve(LOGIN, "kick") == 1.0
+            fail_next(emu, 60007, Command="account_check")
+            with pytest.raises(ApiError) as e:
+                await a.account_check([ADMIN])
+            assert (e.value.code, e.value.gave_up, len(e.value.attempts)) == (60007, "deadline", 1)
+        return waited
+
+    waited = run(go())
+    assert len(waited) == 1 and waited[0] <= 0.05
+
+
+def test_without_a_deadline_a_rate_limit_wait_is_waited(emu: Emulator) -> None:
+    waits: list[float] = []
+    with client(emu, rate_limit=1, retry=RetryPolicy(3, deadline=None)) as c:
+        c._core.limits = _RateLimit(1, clock=lambda: 0.0)
+        c._sleep = waits.append
+        c.account_check([ADMIN])
+        c.account_check([ADMIN])
+    assert waits == [1.0]
+
+
 # Codes the emulator answers on request, as Tencent does under load.
 
 
