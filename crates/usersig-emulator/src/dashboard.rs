@@ -50,6 +50,8 @@ pub fn dashboard_csp() -> &'static str {
     })
 }
 
+/// The page with its headers; `X-Content-Type-Options: nosniff` is added
+/// by the router's outermost layer, as to every response.
 pub(crate) fn response() -> Response {
     let csp = HeaderValue::from_str(dashboard_csp())
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
@@ -60,10 +62,6 @@ pub(crate) fn response() -> Response {
                 HeaderValue::from_static("text/html; charset=utf-8"),
             ),
             (header::CONTENT_SECURITY_POLICY, csp),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
             (
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("no-referrer"),

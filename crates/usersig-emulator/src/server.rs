@@ -357,12 +357,31 @@ async fn local_host(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Marks every response `X-Content-Type-Options: nosniff`: the JSON
+/// answers carry strings clients sent (UserIDs, nicknames), which a browser
+/// must never read as HTML or script whatever they look like.
+async fn no_sniff(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    resp.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
+}
+
 /// The router: the REST API under `/v4/{service}/{command}`, the
 /// emulator's own endpoints under `/emulator/v1/`, the dashboard at `/`.
 /// A browser's request from a page of another origin is refused (HTTP
 /// 403); [`serve`] also refuses, on a loopback address, a `Host` that is a
-/// name other than `localhost`.
+/// name other than `localhost`. Every response, refusals included, carries
+/// `X-Content-Type-Options: nosniff`.
 pub fn router(emu: Emulator) -> Router {
+    routes(emu).layer(middleware::from_fn(no_sniff))
+}
+
+/// The router without its outermost layer ([`no_sniff`]), which [`serve`]
+/// adds itself around the refusal of foreign `Host`s.
+fn routes(emu: Emulator) -> Router {
     Router::new()
         .route("/", get(dashboard))
         .route("/favicon.ico", get(no_icon))
@@ -497,10 +516,11 @@ pub async fn serve(emulator: Emulator, addr: SocketAddr) -> Result<Handle, Start
         }));
     }
     let (stop, stopped) = oneshot::channel::<()>();
-    let mut app = router(emulator.clone());
+    let mut app = routes(emulator.clone());
     if addr.ip().is_loopback() {
         app = app.layer(middleware::from_fn(local_host));
     }
+    let app = app.layer(middleware::from_fn(no_sniff));
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -1991,6 +1991,78 @@ async fn the_dashboard_is_one_page_under_a_strict_policy() {
     emu.handle.shutdown().await;
 }
 
+/// Every response is `X-Content-Type-Options: nosniff`: the JSON answers
+/// carry strings clients sent, the refusals and errors too.
+#[tokio::test]
+async fn every_response_is_marked_nosniff() {
+    let emu = Emu::start(config()).await;
+    let nosniff = |r: &reqwest::Response, what: &str| {
+        let all: Vec<_> = r
+            .headers()
+            .get_all("x-content-type-options")
+            .iter()
+            .collect();
+        assert_eq!(all, ["nosniff"], "{what}: {}", r.status());
+    };
+    // The dashboard page.
+    let r = emu.http.get(emu.url("/")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    nosniff(&r, "the dashboard");
+    // JSON endpoints, one answering with the UserID a client sent.
+    let r = emu
+        .http
+        .post(emu.url("/emulator/v1/issue"))
+        .header("Content-Type", "application/json")
+        .body(r#"{"UserID":"<script>x</script>"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    nosniff(&r, "an issued UserSig");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["UserID"], "<script>x</script>", "{v}");
+    let r = emu
+        .http
+        .get(emu.url("/emulator/v1/state"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    nosniff(&r, "the state");
+    // A REST answer (a refused admin UserSig), an unknown path, a wrong
+    // method, a foreign Host.
+    let r = emu
+        .http
+        .post(emu.url("/v4/im_open_login_svc/kick?sdkappid=1&identifier=a&usersig=x&random=1&contenttype=json"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    nosniff(&r, "a REST answer");
+    let r = emu.http.get(emu.url("/nowhere")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    nosniff(&r, "an unknown path");
+    let r = emu
+        .http
+        .get(emu.url("/emulator/v1/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    nosniff(&r, "a wrong method");
+    let r = emu
+        .http
+        .get(emu.url("/emulator/v1/state"))
+        .header("Host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    nosniff(&r, "a foreign Host");
+    emu.handle.shutdown().await;
+}
+
 /// Another site's page reaches none of the endpoints: not from its own
 /// origin (`Origin`), nor by pointing a name of its own at 127.0.0.1 (DNS
 /// rebinding: `Host`), whatever the content type.
